@@ -1,0 +1,19 @@
+"""Every application key, declared once and typed."""
+
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+
+from .auth import KeyRing
+from .presenter import Presenter
+from .settings import Settings
+from .store import SessionStore
+
+settings_key = web.AppKey("settings", Settings)
+keyring_key = web.AppKey("keyring", KeyRing)
+presenter_key = web.AppKey("presenter", Presenter)
+store_key = web.AppKey("store", SessionStore)
+#: Thread pool for Pillow and PDF work, sized so image jobs cannot starve each other.
+executor_key = web.AppKey("executor", ThreadPoolExecutor)
+websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

@@ -1,0 +1,228 @@
+"""Request and response shapes: the single definition used by the server, the
+OpenAPI document and the Python client."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .durations import format_duration, parse_duration
+
+ActionType = Literal["photo", "signature", "scan"]
+Status = Literal["pending", "opened", "action_started", "completed", "cancelled", "expired"]
+DocumentMode = Literal["single", "multi"]
+ScanOutputFormat = Literal["pdf", "images"]
+
+OUTPUT_FORMATS: dict[str, tuple[str, ...]] = {
+    "photo": ("jpg", "png", "pdf", "webp"),
+    "signature": ("png", "svg", "pdf", "jpg"),
+    "scan": ("pdf", "images"),
+}
+FORMAT_ALIASES = {"jpeg": "jpg"}
+
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+MetadataValue = Annotated[str, StringConstraints(max_length=500)]
+
+
+RequestDuration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class CreateSessionRequest(BaseModel):
+    """Body of ``POST /api/v1/sessions``. Durations: Go syntax (``"30m"``) or seconds."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action_type: ActionType
+    output_format: str | None = None
+    intro_text: str = Field("", max_length=2000)
+    session_ttl: RequestDuration | None = None
+    result_ttl: RequestDuration | None = None
+    metadata: dict[MetadataKey, MetadataValue] | None = Field(None, max_length=20)
+    document_mode: DocumentMode | None = None
+
+    @field_validator("intro_text", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    @field_validator("session_ttl", "result_ttl")
+    @classmethod
+    def _ttl_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return None
+        ceiling = (info.context or {}).get("max_ttl", 24 * 3600)
+        if value < 1 or value > ceiling:
+            raise ValueError(f"must be between 1s and {format_duration(ceiling)}")
+        return value
+
+    @model_validator(mode="after")
+    def _format_fits_action(self) -> "CreateSessionRequest":
+        allowed = OUTPUT_FORMATS[self.action_type]
+        fmt = self.output_format
+        if fmt is not None:
+            fmt = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+        if not fmt:
+            if self.action_type != "scan":
+                raise ValueError(
+                    f"output_format is required for action_type '{self.action_type}': "
+                    f"use one of {', '.join(allowed)}"
+                )
+            fmt = "pdf"
+        if fmt not in allowed:
+            raise ValueError(
+                f"output_format '{self.output_format}' is not available for action_type "
+                f"'{self.action_type}': use one of {', '.join(allowed)}"
+            )
+        self.output_format = fmt
+        if self.action_type != "scan" and self.document_mode is not None:
+            raise ValueError("document_mode applies only to action_type 'scan'")
+        if self.action_type == "scan" and self.document_mode is None:
+            self.document_mode = "single"
+        return self
+
+
+class ResultItem(BaseModel):
+    """One stored result file. The first three fields are the Go server's."""
+
+    download_id: str
+    content_type: str
+    filename: str
+    size: int
+    sha256: str
+    expires_at: datetime
+    download_url: str
+
+
+class ScanPage(BaseModel):
+    url: str
+    content_type: str
+
+
+class ScanDocument(BaseModel):
+    pdf_url: str | None = None
+    pages: list[ScanPage] | None = None
+
+
+class ScanResult(BaseModel):
+    documents: list[ScanDocument]
+
+
+class SessionOut(BaseModel):
+    """A session as the desktop sees it. ``None`` fields are left out of the JSON."""
+
+    id: str
+    action_type: ActionType
+    status: Status
+    intro_text: str | None = None
+    output_format: str
+    session_ttl: int = Field(description="nanoseconds, as the Go server encodes durations")
+    result_ttl: int = Field(description="nanoseconds")
+    url: str
+    created_at: datetime
+    completed_at: datetime | None = None
+    result: list[ResultItem] | None = None
+    document_mode: DocumentMode | None = None
+    scan_output_format: ScanOutputFormat | None = None
+    scan_result: ScanResult | None = None
+    opened_at: datetime | None = None
+    expires_at: datetime
+    version: int
+    events_url: str
+    metadata: dict[str, str] | None = None
+    client_secret: str | None = None
+
+
+class Tombstone(BaseModel):
+    """What an expired session answers with until it is forgotten."""
+
+    id: str
+    status: Literal["expired"] = "expired"
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut]
+
+
+class ResultPoll(BaseModel):
+    """``GET /api/v1/sessions/{id}/result``: 202 while waiting, 200 when completed, 410 when over."""
+
+    status: Status
+    completed_at: datetime | None = None
+    items: list[ResultItem] | None = None
+    scan_result: ScanResult | None = None
+    error: str | None = None
+
+
+class StatusEvent(BaseModel):
+    """A websocket message: one per status change, the current state first."""
+
+    type: Literal["status_update", "completed"]
+    session_id: str
+    status: Status
+    timestamp: datetime
+    data: list[ResultItem] | ScanResult | None = None
+    version: int
+    session: SessionOut | Tombstone
+
+
+class PhoneStatus(BaseModel):
+    status: Status
+
+
+class UploadAccepted(BaseModel):
+    status: Literal["completed"] = "completed"
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: ``error`` is a sentence for people, ``code`` is for programs."""
+
+    error: str
+    code: str
+    details: list[ErrorDetail] | None = None
+    status: Status | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class VersionInfo(BaseModel):
+    version: str
+    commit: str
+
+
+class SignatureStrokes(BaseModel):
+    """A signature as drawn on the phone's pad, in pad pixels."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    width: float = Field(gt=0, le=20000)
+    height: float = Field(gt=0, le=20000)
+    strokes: list[list[list[float]]] = Field(max_length=2000)
+
+    @field_validator("strokes")
+    @classmethod
+    def _points_have_xy(cls, strokes: list[list[list[float]]]) -> list[list[list[float]]]:
+        total = 0
+        for s, stroke in enumerate(strokes):
+            for p, point in enumerate(stroke):
+                if len(point) < 2:
+                    raise ValueError(f"point {p} of stroke {s} needs at least x and y")
+            total += len(stroke)
+        if total > 200_000:
+            raise ValueError("a signature may hold at most 200000 points")
+        return strokes

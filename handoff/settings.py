@@ -1,0 +1,103 @@
+"""Configuration from the environment (and a ``.env`` file), with embedded defaults."""
+
+import logging
+import secrets
+import socket
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .durations import parse_duration
+
+log = logging.getLogger(__name__)
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; durations are held as seconds."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    api_keys: Annotated[tuple[str, ...], NoDecode] = ()
+    base_url: str | None = None
+    host: str = "0.0.0.0"
+    port: int = Field(8080, ge=0, le=65535)
+    session_ttl: Duration = 30 * 60
+    result_ttl: Duration = 5 * 60
+    tombstone_ttl: Duration = 24 * 3600
+    max_session_ttl: Duration = 24 * 3600
+    max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    scan_upload_max_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    scan_max_pages: int = Field(50, gt=0)
+    log_level: str = "info"
+    # None: on in development mode (no API_KEYS), off otherwise.
+    demo: bool | None = None
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(key.strip() for key in value.split(",") if key.strip())
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of debug, info, warning, error")
+        return value.lower()
+
+    @property
+    def demo_enabled(self) -> bool:
+        return bool(self.demo)
+
+    @property
+    def public_base_url(self) -> str:
+        """The base of every link handed out; tests and servers without BASE_URL use loopback."""
+        return self.base_url or f"http://127.0.0.1:{self.port}"
+
+
+def with_development_key(settings: Settings) -> tuple[Settings, str | None]:
+    """Without configured keys, make one random key and turn the demo on (unless DEMO=0)."""
+    if settings.api_keys:
+        return settings, None
+    key = secrets.token_urlsafe(24)
+    demo = True if settings.demo is None else settings.demo
+    return settings.model_copy(update={"api_keys": (key,), "demo": demo}), key
+
+
+def with_derived_base_url(settings: Settings) -> Settings:
+    """Fill in BASE_URL from this host's LAN address, found without sending a packet."""
+    if settings.base_url:
+        return settings
+    address = lan_address()
+    if address is None:
+        log.warning(
+            "no LAN address found; phone links will use 127.0.0.1, which a phone cannot reach. "
+            "Set BASE_URL to an address the phone can open."
+        )
+        address = "127.0.0.1"
+    return settings.model_copy(update={"base_url": f"http://{address}:{settings.port}"})
+
+
+def lan_address() -> str | None:
+    # Connecting a UDP socket only asks the kernel for a route; nothing is sent.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1, never routed to a real host
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
