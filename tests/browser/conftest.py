@@ -1,0 +1,136 @@
+"""Browser fixtures: a real handoff server on 127.0.0.1 and Debian's Chromium driven by Playwright.
+
+The browser is found from ``HANDOFF_CHROMIUM`` or the usual paths. Without one the
+browser tests are skipped with a loud reason, except under ``CI``, where that fails.
+"""
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer, unused_port
+from playwright.async_api import Browser, BrowserContext, async_playwright
+
+from handoff.app import create_app
+
+from ..conftest import make_settings
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+    ),
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def find_chromium() -> str | None:
+    candidates = [os.environ.get("HANDOFF_CHROMIUM", "")]
+    candidates += [shutil.which(name) or "" for name in ("chromium", "chromium-browser", "google-chrome")]
+    candidates += ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+    return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        reason = (
+            "NO CHROMIUM FOUND: browser tests need Debian's chromium (apt-get install chromium) "
+            "or HANDOFF_CHROMIUM=/path/to/chromium"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@dataclass
+class LiveServer:
+    """A handoff server listening on 127.0.0.1, with its public URL matching its port."""
+
+    server: TestServer
+    base_url: str
+
+    @property
+    def app(self) -> Any:
+        return self.server.app
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[Callable[..., Any]]:
+    servers: list[TestServer] = []
+
+    async def start(**overrides: Any) -> LiveServer:
+        port = unused_port()
+        base_url = f"http://127.0.0.1:{port}"
+        settings = make_settings(base_url=base_url, port=port, **overrides)
+        server = TestServer(create_app(settings), host="127.0.0.1", port=port)
+        await server.start_server()
+        servers.append(server)
+        return LiveServer(server, base_url)
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+@pytest.fixture
+async def live_server(start_server: Callable[..., Any]) -> LiveServer:
+    return await start_server()
+
+
+@pytest.fixture
+async def browser(chromium_path: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A mobile-emulated context: touch, small viewport, high DPI."""
+    context = await browser.new_context(**PHONE)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def desktop(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await browser.new_context(**DESKTOP)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Any]:
+    """``await screenshot(page, "photo-preview")`` saves tests/screenshots/photo-preview.png."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    async def take(page: Any, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        await page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
