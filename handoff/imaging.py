@@ -86,6 +86,8 @@ def open_image(data: bytes) -> Image.Image:
 
 def normalize(image: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
     """Upright, at most ``max_side`` px, in RGB or RGBA, with no metadata left on it."""
+    # A colour profile only describes the pixels it came with (a CMYK one would lie).
+    icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
     if image.mode not in ("RGB", "RGBA"):
         has_alpha = image.mode in ("LA", "PA") or (
             image.mode == "P" and "transparency" in image.info
@@ -96,7 +98,7 @@ def normalize(image: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
     # A fresh image carries no EXIF, XMP or comments; only the colour profile is kept.
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
-    if icc := image.info.get("icc_profile"):
+    if icc:
         clean.info["icc_profile"] = icc
     return clean
 

@@ -25,7 +25,12 @@ _REASONS = {
 
 
 def wants_html(request: web.Request) -> bool:
-    return not request.path.startswith("/api/") and request.method == "GET"
+    """A browser navigating to a page (not a script's fetch) gets an error page."""
+    return (
+        request.method == "GET"
+        and not request.path.startswith("/api/")
+        and "text/html" in request.headers.get("Accept", "")
+    )
 
 
 def error_response(request: web.Request, status: int, body: dict) -> web.StreamResponse:
