@@ -15,7 +15,7 @@ from .auth import Caller, authenticate, may_read_file, require_api_key, session_
 from .bodies import read_model
 from .errors import BadRequest, Gone, NotFound
 from .keys import executor_key, keyring_key, presenter_key, settings_key, store_key
-from .models import CreateSessionRequest, Health, SessionList, VersionInfo
+from .models import CreateSessionRequest, Health, VersionInfo
 from .store import NewSession, ResultFile, Session, Tombstone
 
 #: Longest long-poll, whatever ``?wait=`` asks for.

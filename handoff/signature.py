@@ -77,7 +77,7 @@ def smooth_path(stroke: list[Point]) -> list[tuple[str, list[Point]]]:
     if len(stroke) == 1:
         return [("M", [stroke[0]]), ("L", [stroke[0]])]
     commands: list[tuple[str, list[Point]]] = [("M", [stroke[0]])]
-    for here, after in zip(stroke[1:-1], stroke[2:]):
+    for here, after in zip(stroke[1:-1], stroke[2:], strict=True):
         middle = ((here[0] + after[0]) / 2, (here[1] + after[1]) / 2)
         commands.append(("Q", [here, middle]))
     commands.append(("L", [stroke[-1]]))
