@@ -6,6 +6,7 @@ import sys
 from aiohttp import web
 from pydantic import ValidationError
 
+from handoff.accesslog import AccessLogger
 from handoff.app import create_app
 from handoff.settings import Settings, with_derived_base_url, with_development_key
 
@@ -36,7 +37,13 @@ def main() -> None:
         )
         if settings.demo_enabled:
             print(f"handoff: demo page at {settings.public_base_url}/", flush=True)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log_class=AccessLogger,
+        print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port}", flush=True),
+    )
 
 
 if __name__ == "__main__":

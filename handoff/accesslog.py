@@ -1,0 +1,34 @@
+"""An access log that never writes a credential.
+
+aiohttp's default format logs the request line, which would carry
+``?api_key=`` and ``?client_secret=`` from websocket URLs and the phone token
+in ``/s/{token}``. This logger writes the path without its query string and
+with the phone token shortened to a prefix that is still useful for tracing.
+"""
+
+import logging
+import re
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+_PHONE_TOKEN = re.compile(r"^/s/([^/]{4})[^/]*")
+
+
+def redact_path(path: str) -> str:
+    return _PHONE_TOKEN.sub(r"/s/\1…", path)
+
+
+class AccessLogger(AbstractAccessLogger):
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        self.logger.info(
+            '%s "%s %s" %s %s %.1fms',
+            request.remote,
+            request.method,
+            redact_path(request.path),
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
