@@ -5,6 +5,7 @@ reveals the session id, the client secret or a result.
 """
 
 import asyncio
+from functools import partial
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -106,10 +107,10 @@ async def phone_result(request: web.Request) -> web.Response:
         data = form.files.get("file")
         if not data:
             raise BadRequest("Choose a photo to send (a part named 'file').", code="missing_file")
-        job = lambda: process_photo(data, session.output_format)  # noqa: E731
+        job = partial(process_photo, data, session.output_format)
     elif session.action_type == "signature":
         pad = await read_model(request, SignatureStrokes, limit=limit)
-        job = lambda: render_signature(pad, session.output_format)  # noqa: E731
+        job = partial(render_signature, pad, session.output_format)
     else:
         raise BadRequest("Scan pages are sent to /scan/upload.", code="wrong_endpoint")
 
