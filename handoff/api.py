@@ -8,28 +8,19 @@ from pathlib import Path
 
 import segno
 from aiohttp import web
-from pydantic import BaseModel
-
 from . import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
 from .errors import BadRequest, Gone, NotFound
 from .keys import executor_key, keyring_key, presenter_key, settings_key, store_key
 from .models import CreateSessionRequest, Health, VersionInfo
+from .responses import json_model
 from .store import NewSession, ResultFile, Session, Tombstone
 
 #: Longest long-poll, whatever ``?wait=`` asks for.
 MAX_WAIT = 60.0
 #: Create bodies are small: 2,000 characters of intro text and 20 metadata pairs.
 CREATE_BODY_LIMIT = 64 * 1024
-
-
-def json_model(model: BaseModel, status: int = 200) -> web.Response:
-    return web.Response(
-        body=model.model_dump_json(exclude_none=True),
-        status=status,
-        content_type="application/json",
-    )
 
 
 def session_response(
@@ -111,8 +102,9 @@ async def get_session(request: web.Request) -> web.StreamResponse:
     caller = await caller_of(request)
     session_id = request.match_info["session_id"]
     store = request.app[store_key]
+    wait = _wait_seconds(request)
     record = await session_of(caller, store, session_id)
-    if _matches(request, record) and (wait := _wait_seconds(request)) > 0:
+    if _matches(request, record) and wait > 0:
         await store.wait_for_change(session_id, record.version, wait)
         record = await session_of(caller, store, session_id)
     if _matches(request, record):
@@ -185,6 +177,8 @@ async def qr_code(request: web.Request) -> web.Response:
     record = await session_of(caller, request.app[store_key], request.match_info["session_id"])
     if not isinstance(record, Session):
         raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
+    if record.status == "cancelled":
+        raise Gone("This session was cancelled.", code="session_cancelled", extra={"status": "cancelled"})
     kind = request.match_info["kind"]
     url = request.app[presenter_key].phone_url(record.phone_token)
     loop = asyncio.get_running_loop()

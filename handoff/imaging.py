@@ -124,15 +124,29 @@ def encode(image: Image.Image, output_format: str) -> bytes:
     elif output_format == "webp":
         image.save(out, "WEBP", quality=90, method=4, icc_profile=icc)
     elif output_format == "pdf":
-        return jpeg_pdf([encode(image, "jpg")])
+        return jpeg_pdf([encode(image, "jpg")], page_size(image.size))
     else:
         raise ValueError(f"unknown output format {output_format!r}")
     return out.getvalue()
 
 
-def jpeg_pdf(pages: list[bytes]) -> bytes:
-    """A PDF with one page per JPEG, embedding the JPEG data as it is."""
-    return img2pdf.convert(pages)
+#: The long side of an A4 page in points: photos become pages of a printable size.
+A4_LONG_SIDE = 842.0
+
+
+def page_size(pixels: tuple[int, int], long_side: float = A4_LONG_SIDE) -> tuple[float, float]:
+    """Page size in points for an image, its long side ``long_side``, aspect kept."""
+    scale = long_side / max(pixels)
+    return pixels[0] * scale, pixels[1] * scale
+
+
+def jpeg_pdf(pages: list[bytes], size: tuple[float, float] | None = None) -> bytes:
+    """A PDF with one page per JPEG, embedding the JPEG data as it is (no re-encoding).
+
+    With ``size`` (points) every page has that size; without, the image's own DPI decides.
+    """
+    layout = img2pdf.get_layout_fun(pagesize=size) if size else None
+    return img2pdf.convert(pages, layout_fun=layout)
 
 
 def process_photo(data: bytes, output_format: str) -> NewFile:

@@ -51,7 +51,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except HandoffError as exc:
-        return error_response(request, exc.status, exc.body())
+        response = error_response(request, exc.status, exc.body())
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="handoff"'
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

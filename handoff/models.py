@@ -12,7 +12,6 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from .durations import format_duration, parse_duration
@@ -42,12 +41,12 @@ class CreateSessionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     action_type: ActionType
-    output_format: str | None = None
+    output_format: str | None = Field(None, validate_default=True)
     intro_text: str = Field("", max_length=2000)
     session_ttl: RequestDuration | None = None
     result_ttl: RequestDuration | None = None
     metadata: dict[MetadataKey, MetadataValue] | None = Field(None, max_length=20)
-    document_mode: DocumentMode | None = None
+    document_mode: DocumentMode | None = Field(None, validate_default=True)
 
     @field_validator("intro_text", mode="before")
     @classmethod
@@ -64,30 +63,35 @@ class CreateSessionRequest(BaseModel):
             raise ValueError(f"must be between 1s and {format_duration(ceiling)}")
         return value
 
-    @model_validator(mode="after")
-    def _format_fits_action(self) -> "CreateSessionRequest":
-        allowed = OUTPUT_FORMATS[self.action_type]
-        fmt = self.output_format
-        if fmt is not None:
-            fmt = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
-        if not fmt:
-            if self.action_type != "scan":
+    @field_validator("output_format")
+    @classmethod
+    def _format_fits_action(cls, value: str | None, info: ValidationInfo) -> str | None:
+        action = info.data.get("action_type")
+        if action is None:
+            return value  # the action itself is invalid; that error is reported
+        allowed = OUTPUT_FORMATS[action]
+        fmt = FORMAT_ALIASES.get(value.lower(), value.lower()) if value else None
+        if fmt is None:
+            if action != "scan":
                 raise ValueError(
-                    f"output_format is required for action_type '{self.action_type}': "
-                    f"use one of {', '.join(allowed)}"
+                    f"required for action_type '{action}': use one of {', '.join(allowed)}"
                 )
             fmt = "pdf"
         if fmt not in allowed:
             raise ValueError(
-                f"output_format '{self.output_format}' is not available for action_type "
-                f"'{self.action_type}': use one of {', '.join(allowed)}"
+                f"'{value}' is not available for action_type '{action}': use one of {', '.join(allowed)}"
             )
-        self.output_format = fmt
-        if self.action_type != "scan" and self.document_mode is not None:
+        return fmt
+
+    @field_validator("document_mode")
+    @classmethod
+    def _mode_fits_action(cls, value: str | None, info: ValidationInfo) -> str | None:
+        action = info.data.get("action_type")
+        if action == "scan":
+            return value or "single"
+        if value is not None:
             raise ValueError("document_mode applies only to action_type 'scan'")
-        if self.action_type == "scan" and self.document_mode is None:
-            self.document_mode = "single"
-        return self
+        return None
 
 
 class ResultItem(BaseModel):
@@ -160,6 +164,7 @@ class ResultPoll(BaseModel):
     items: list[ResultItem] | None = None
     scan_result: ScanResult | None = None
     error: str | None = None
+    code: str | None = None
 
 
 class StatusEvent(BaseModel):

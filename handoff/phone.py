@@ -16,6 +16,7 @@ from .imaging import process_photo
 from .intro import render_intro
 from .keys import executor_key, settings_key, store_key
 from .models import PhoneStatus, SignatureStrokes, UploadAccepted
+from .responses import json_model
 from .signature import render_signature
 from .store import NewFile, Session, Tombstone
 from .store.base import CANCELLED, COMPLETED, ensure_accepts_upload
@@ -93,7 +94,7 @@ async def phone_status(request: web.Request) -> web.Response:
     record = await _record(request)
     if record is None:
         raise NotFound("This link is not valid.", code="session_not_found")
-    return web.json_response(PhoneStatus(status=record.status).model_dump())  # type: ignore[arg-type]
+    return json_model(PhoneStatus(status=record.status))  # type: ignore[arg-type]
 
 
 async def phone_result(request: web.Request) -> web.Response:
@@ -121,4 +122,4 @@ async def phone_result(request: web.Request) -> web.Response:
         await store.complete(session, [result])
     finally:
         await store.release_upload(session)
-    return web.json_response(UploadAccepted().model_dump())
+    return json_model(UploadAccepted())

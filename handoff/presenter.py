@@ -123,9 +123,13 @@ class Presenter:
     def result_poll(self, record: Session | Tombstone) -> tuple[int, ResultPoll]:
         """Status code and body of the result poll."""
         if isinstance(record, Tombstone):
-            return 410, ResultPoll(status="expired", error="This session has expired.")
+            return 410, ResultPoll(
+                status="expired", error="This session has expired.", code="session_expired"
+            )
         if record.status == "cancelled":
-            return 410, ResultPoll(status="cancelled", error="This session was cancelled.")
+            return 410, ResultPoll(
+                status="cancelled", error="This session was cancelled.", code="session_cancelled"
+            )
         if record.status != COMPLETED:
             return 202, ResultPoll(status=record.status)  # type: ignore[arg-type]
         return 200, ResultPoll(

@@ -9,7 +9,7 @@ from aiohttp import WSCloseCode, web
 
 from .api import caller_of
 from .auth import session_of
-from .errors import Gone
+from .errors import BadRequest, Gone
 from .keys import presenter_key, store_key, websockets_key
 from .store import Session, Subscription
 from .store.base import CLOSED
@@ -32,9 +32,14 @@ async def session_events(request: web.Request) -> web.StreamResponse:
             "This session was cancelled.", code="session_cancelled", extra={"status": record.status}
         )
 
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, compress=False)
+    if not ws.can_prepare(request).ok:
+        raise BadRequest(
+            "This route is a websocket: connect with a websocket client (Upgrade: websocket).",
+            code="websocket_required",
+        )
     # Subscribing before the first message is rendered means no change can fall in between.
     subscription = store.subscribe(record.id)
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, compress=False)
     sockets = request.app[websockets_key]
     pump: asyncio.Task[None] | None = None
     try:

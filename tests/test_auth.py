@@ -107,3 +107,8 @@ async def test_phone_token_grants_no_desktop_access(client):
         f"/api/v1/sessions/{created['id']}", headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status == 401
+
+
+async def test_401_names_the_scheme(client):
+    response = await client.get("/api/v1/sessions")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")

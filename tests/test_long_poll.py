@@ -75,3 +75,9 @@ async def test_long_poll_sees_expiry(make_client):
     )
     assert response.status == 200
     assert await response.json() == {"id": created["id"], "status": "expired"}
+
+
+async def test_bad_wait_is_refused_even_without_if_none_match(client):
+    created = await create(client)
+    response = await client.get(f"/api/v1/sessions/{created['id']}?wait=-1", headers=A)
+    assert response.status == 400

@@ -119,3 +119,16 @@ async def test_pages_have_no_inline_script(client):
     html = await (await client.get(f"/s/{token_of(created)}", headers=HTML)).text()
     for tag in html.split("<script")[1:]:
         assert 'src="' in tag.split(">", 1)[0]
+
+
+async def test_a_head_probe_does_not_open_the_session(client):
+    created = await create(client)
+    response = await client.head(f"/s/{token_of(created)}")
+    assert response.status == 405
+    assert await _session_status(client, created) == "pending"
+
+
+async def test_phone_json_is_compact_like_the_api(client):
+    created = await create(client)
+    response = await client.get(f"/s/{token_of(created)}/status")
+    assert await response.read() == b'{"status":"pending"}'

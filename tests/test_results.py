@@ -47,7 +47,11 @@ async def test_photo_is_stored_in_the_requested_format(client, fmt, content_type
     assert item["size"] == len(data)
     assert item["sha256"] == hashlib.sha256(data).hexdigest()
     if fmt == "pdf":
-        assert len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1
+        pages = pypdf.PdfReader(io.BytesIO(data)).pages
+        assert len(pages) == 1
+        # A printable page: the long side is an A4 page's, the photo's aspect kept.
+        box = pages[0].mediabox
+        assert (float(box.width), float(box.height)) == pytest.approx((842, 631.5), abs=1)
     else:
         assert Image.open(io.BytesIO(data)).size == (320, 240)
 

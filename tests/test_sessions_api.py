@@ -81,13 +81,15 @@ async def test_unknown_action_is_refused_naming_the_field(client):
 async def test_format_not_allowed_for_action_is_refused(client):
     status, body = await _create_error(client, {"action_type": "photo", "output_format": "svg"})
     assert status == 400
-    assert "output_format" in body["error"] and "svg" in body["error"]
+    assert body["error"].startswith("output_format") and "svg" in body["error"]
+    assert body["details"][0]["field"] == "output_format"
 
 
 async def test_output_format_is_required_for_photo(client):
     status, body = await _create_error(client, {"action_type": "photo"})
     assert status == 400
-    assert "output_format is required" in body["error"]
+    assert body["error"].startswith("output_format: required")
+    assert body["details"][0]["field"] == "output_format"
 
 
 async def test_ttl_out_of_range_is_refused(make_client):

@@ -121,3 +121,10 @@ async def test_server_shutdown_closes_sockets_with_1001(make_client):
     closing = await asyncio.wait_for(ws.receive(), 5)
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
     assert ws.close_code == 1001
+
+
+async def test_plain_get_on_the_websocket_route_says_what_is_needed(client):
+    created = await create(client)
+    response = await client.get(f"/api/v1/sessions/{created['id']}/ws", headers=A)
+    assert response.status == 400
+    assert (await response.json())["code"] == "websocket_required"
