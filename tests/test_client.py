@@ -32,6 +32,7 @@ from handoff.client import (
     Tombstone,
     Unauthorized,
 )
+from handoff.client.sync import SyncHandoffClient
 from handoff.ws import close_websockets
 
 from .conftest import KEY_A, KEY_B, LiveServer
@@ -56,8 +57,8 @@ async def api(live_server: LiveServer) -> AsyncIterator[HandoffClient]:
 class Phone:
     """The phone's side, done with plain HTTP as a browser would."""
 
-    def __init__(self, session: Session) -> None:
-        self.url = session.url
+    def __init__(self, url: str) -> None:
+        self.url = url
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> int:
         async with aiohttp.ClientSession() as http, http.request(method, url, **kwargs) as response:
@@ -136,7 +137,7 @@ async def test_qr_codes_are_svg_and_png(api: HandoffClient) -> None:
 
 async def test_events_yield_every_status_through_completion(api: HandoffClient) -> None:
     session = await api.create_session("photo", "jpg", intro_text="Hello")
-    phone = Phone(session)
+    phone = Phone(session.url)
     events = await collect(session, [phone.open, phone.start, phone.upload])
     assert statuses(events) == ["pending", "opened", "action_started", "completed"]
     assert [e.version for e in events] == [1, 2, 3, 4]
@@ -149,7 +150,7 @@ async def test_events_yield_every_status_through_completion(api: HandoffClient) 
 async def test_wait_for_result_then_download_the_bytes(api: HandoffClient, tmp_path) -> None:
     session = await api.create_session("photo", "jpg")
     waiting = asyncio.create_task(session.wait_for_result(timeout=5))
-    await Phone(session).upload(jpeg(800, 600))
+    await Phone(session.url).upload(jpeg(800, 600))
     items = await waiting
     assert isinstance(items, list) and len(items) == 1
     item = items[0]
@@ -172,7 +173,7 @@ async def test_wait_for_result_then_download_the_bytes(api: HandoffClient, tmp_p
 async def test_result_poll_is_pending_then_completed(api: HandoffClient) -> None:
     session = await api.create_session("photo", "png")
     assert (await session.result()).status == "pending"
-    await Phone(session).upload()
+    await Phone(session.url).upload()
     poll = await api.result(session.id)
     assert poll.status == "completed" and poll.items and poll.items[0].content_type == "image/png"
 
@@ -181,7 +182,7 @@ async def test_websocket_drop_reconnects_without_repeating_events(
     live_server: LiveServer, api: HandoffClient
 ) -> None:
     session = await api.create_session("photo", "jpg", intro_text="Hello")
-    phone = Phone(session)
+    phone = Phone(session.url)
 
     async def drop_then_open() -> None:
         await close_websockets(live_server.app)
@@ -195,7 +196,7 @@ async def test_follow_goes_past_completed_until_expiry(start_server) -> None:
     server = await start_server(session_ttl=0.6)
     async with connect(server) as api:
         session = await api.create_session("photo", "jpg")
-        events = await collect(session, [Phone(session).upload], follow=True)
+        events = await collect(session, [Phone(session.url).upload], follow=True)
     assert statuses(events) == ["pending", "completed", "expired"]
     assert isinstance(events[-1].session, Tombstone)
 
@@ -341,7 +342,7 @@ async def test_without_websocket_events_fall_back_to_long_polling(start_server) 
     server = await start_server(prepare=lambda app: app.middlewares.append(no_websockets))
     async with connect(server, poll_wait=5) as api:
         session = await api.create_session("photo", "jpg", intro_text="Hello")
-        phone = Phone(session)
+        phone = Phone(session.url)
         events = await collect(session, [phone.open, phone.start, phone.upload])
     assert statuses(events) == ["pending", "opened", "action_started", "completed"]
     assert [e.version for e in events] == [1, 2, 3, 4]
@@ -361,3 +362,37 @@ def test_importing_the_client_does_not_load_the_server() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = eval(out.stdout)  # a printed list of module names
     assert loaded and all(m.startswith(("handoff.client", "handoff.models", "handoff.durations")) for m in loaded)
+
+
+# -- synchronous facade ---------------------------------------------------------
+
+
+async def test_sync_client_runs_the_same_flow_without_a_loop(live_server: LiveServer) -> None:
+    """The blocking client runs in a worker thread, as a GUI's code would."""
+
+    def desktop(steps: list[Callable[[str], None]]) -> tuple[list[str], bytes]:
+        with SyncHandoffClient(live_server.base_url, KEY_A, retry=FAST) as client:
+            session = client.create_session("photo", "jpg", intro_text="Hi")
+            seen = []
+            for event in session.events():
+                seen.append(event.status)
+                if len(seen) <= len(steps):
+                    steps[len(seen) - 1](session.url)
+            items = session.wait_for_result(timeout=5)
+            assert isinstance(items, list)
+            data, _ = client.download(items[0])
+            assert [s.id for s in client.list_sessions()] == [session.id]
+            return seen, data
+
+    loop = asyncio.get_running_loop()
+
+    def phone(step: str) -> Callable[[str], None]:
+        # The phone acts from the test's loop, where the server runs.
+        return lambda url: asyncio.run_coroutine_threadsafe(
+            getattr(Phone(url), step)(), loop).result(5)
+
+    steps = [phone("open"), phone("start"), phone("upload")]
+    seen, data = await asyncio.to_thread(desktop, steps)
+    assert seen == ["pending", "opened", "action_started", "completed"]
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG"

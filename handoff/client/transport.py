@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from .errors import ApiError, NetworkError, error_for
+from .errors import NetworkError, error_for
 
 log = logging.getLogger(__name__)
 
@@ -136,25 +136,12 @@ class Transport:
         finally:
             response.release()
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        idempotent: bool,
-        ok: tuple[int, ...] = (200,),
-        read_timeout: float | None = None,
-        **kwargs: Any,
-    ) -> Reply:
-        """A whole response with an ``ok`` status (see :meth:`stream`)."""
-        async with self.stream(
-            method, path, idempotent=idempotent, ok=ok, read_timeout=read_timeout, **kwargs
-        ) as response:
+    async def call(self, method: str, path: str, **options: Any) -> Reply:
+        """A whole response with an ``ok`` status; the options are those of :meth:`stream`."""
+        async with self.stream(method, path, **options) as response:
             try:
                 body = await response.read()
             except TRANSIENT as exc:
                 raise NetworkError(f"{method} {path}: {exc or type(exc).__name__}") from exc
             return Reply(response.status, response.headers, body)
 
-
-__all__ = ["ApiError", "Reply", "RetryPolicy", "Transport"]
