@@ -42,7 +42,9 @@ def ref(model: str) -> Json:
 
 
 def json_response(description: str, schema: Json, headers: Json | None = None) -> Json:
-    response: Json = {"description": description, "content": {"application/json": {"schema": schema}}}
+    response: Json = {
+        "description": description, "content": {"application/json": {"schema": schema}}
+    }
     if headers:
         response["headers"] = headers
     return response
@@ -68,7 +70,8 @@ def param(name: str, where: str, schema: Json, description: str, required: bool 
 
 SESSION_ID = param("session_id", "path", {"type": "string", "format": "uuid"}, "The session's id.")
 DOWNLOAD_ID = param("download_id", "path", {"type": "string"}, "A result item's `download_id`.")
-ETAG = {"ETag": {"description": 'The session\'s version, quoted: `"3"`.', "schema": {"type": "string"}}}
+ETAG = {"ETag": {"description": 'The session\'s version, quoted: `"3"`.',
+                 "schema": {"type": "string"}}}
 NO_AUTH: list[Json] = []
 API_KEY_ONLY = [{"apiKey": []}, {"bearer": []}]
 
@@ -96,7 +99,8 @@ def paths() -> Json:
                 {"201": json_response(
                     "Created. `client_secret` is shown only to the API key holder.",
                     ref("SessionOut"),
-                    {"Location": {"description": "The session's path.", "schema": {"type": "string"}},
+                    {"Location": {"description": "The session's path.",
+                                  "schema": {"type": "string"}},
                      **ETAG}),
                  **errors(400, 401, 403, 413)},
                 requestBody={"required": True, "content": {
@@ -153,7 +157,8 @@ def paths() -> Json:
                 "image/svg+xml": {"schema": {"type": "string"}},
                 "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}}},
              **errors(401, 404, 410)},
-            parameters=[SESSION_ID, param("kind", "path", {"enum": ["svg", "png"]}, "Image type.")])},
+            parameters=[SESSION_ID,
+                        param("kind", "path", {"enum": ["svg", "png"]}, "Image type.")])},
         "/api/v1/downloads/{download_id}": {
             "get": operation(
                 "download", "A result file's bytes (the file may expire before its session).",

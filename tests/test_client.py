@@ -77,7 +77,9 @@ class Phone:
         assert await self._send("POST", self.url + "/result", data=form) == 200
 
 
-async def collect(session: Session, steps: list[Callable[[], Any]], **kwargs: Any) -> list[StatusEvent]:
+async def collect(
+    session: Session, steps: list[Callable[[], Any]], **kwargs: Any
+) -> list[StatusEvent]:
     """The events while the phone takes ``steps``, each after the previous event arrived."""
     events: list[StatusEvent] = []
     async for event in session.events(**kwargs):
@@ -271,7 +273,9 @@ async def test_invalid_create_is_an_api_error_naming_the_field(api: HandoffClien
     assert "output_format" in error.message
 
 
-async def test_client_secret_cannot_list_sessions(live_server: LiveServer, api: HandoffClient) -> None:
+async def test_client_secret_cannot_list_sessions(
+    live_server: LiveServer, api: HandoffClient
+) -> None:
     session = await api.create_session("photo", "jpg")
     async with connect(live_server, session.client_secret or "") as holder:
         assert (await holder.get_session(session.id)).id == session.id
@@ -279,7 +283,9 @@ async def test_client_secret_cannot_list_sessions(live_server: LiveServer, api: 
             await holder.list_sessions()
 
 
-async def fixed_server(aiohttp_server: Any, status: int, body: dict[str, str]) -> tuple[str, list[str]]:
+async def fixed_server(
+    aiohttp_server: Any, status: int, body: dict[str, str]
+) -> tuple[str, list[str]]:
     """A server that answers every request with ``status`` and records the methods."""
     seen: list[str] = []
 
@@ -357,11 +363,13 @@ async def test_without_websocket_events_fall_back_to_long_polling(start_server) 
 def test_importing_the_client_does_not_load_the_server() -> None:
     probe = (
         "import sys, handoff.client, handoff.client.sync; "
-        "print(sorted(m for m in sys.modules if m.startswith(('handoff.', 'aiohttp.web', 'PIL', 'jinja2'))))"
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith(('handoff.', 'aiohttp.web', 'PIL', 'jinja2'))))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = eval(out.stdout)  # a printed list of module names
-    assert loaded and all(m.startswith(("handoff.client", "handoff.models", "handoff.durations")) for m in loaded)
+    light = ("handoff.client", "handoff.models", "handoff.durations")
+    assert loaded and all(module.startswith(light) for module in loaded)
 
 
 # -- synchronous facade ---------------------------------------------------------

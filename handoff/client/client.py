@@ -145,7 +145,9 @@ class HandoffClient:
         reply = await self.transport.call("GET", path, idempotent=True)
         return reply.body, reply.headers.get("Content-Type", "application/octet-stream")
 
-    async def download_to(self, download_id: str | ResultItem, path: str | os.PathLike[str]) -> Path:
+    async def download_to(
+        self, download_id: str | ResultItem, path: str | os.PathLike[str]
+    ) -> Path:
         """Stream a result file to ``path``; into a directory it goes under the server's filename.
 
         Returns the path written. A partly written file is removed if the transfer fails.
