@@ -323,6 +323,29 @@ async def test_5xx_is_retried_three_times_for_idempotent_calls_only(aiohttp_serv
         assert seen == ["POST"]
 
 
+async def test_broken_answers_are_retried_three_times_then_a_network_error() -> None:
+    accepted: list[str] = []
+
+    async def break_off(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append((await reader.readline()).decode().split()[0])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{")  # then hang up
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(break_off, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with connect(f"http://127.0.0.1:{port}") as api:
+            with pytest.raises(NetworkError):
+                await api.get_session("x")
+            with pytest.raises(NetworkError):
+                await api.create_session("photo", "jpg")
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert accepted == ["GET", "GET", "GET", "POST"]
+
+
 async def test_unreachable_server_is_a_network_error() -> None:
     async with connect(f"http://127.0.0.1:{unused_port()}") as api:
         with pytest.raises(NetworkError):

@@ -3,16 +3,17 @@
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
-from .errors import NetworkError, error_for
+from .errors import ApiError, NetworkError, error_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Failures worth another try: the server may be restarting or the network flaky.
 TRANSIENT = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError)
@@ -86,8 +87,37 @@ class Transport:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    @asynccontextmanager
-    async def stream(
+    async def _retrying(
+        self, label: str, idempotent: bool, attempt: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run ``attempt``; connection failures and 5xx are tried again if ``idempotent``.
+
+        aiohttp itself re-sends an idempotent request once when a kept-alive connection
+        turns out to be closed before the answer starts; that is not counted here.
+        """
+        tries = self.retry.tries if idempotent else 1
+        for n in range(1, tries + 1):
+            try:
+                return await attempt()
+            except TRANSIENT as exc:
+                if n == tries:
+                    raise NetworkError(f"{label}: {exc or type(exc).__name__}") from exc
+                log.info("%s failed (%s), retrying", label, exc or type(exc).__name__)
+            except ApiError as exc:
+                if exc.status < 500 or n == tries:
+                    raise
+                log.info("%s answered %s, retrying", label, exc.status)
+            await asyncio.sleep(self.retry.delay(n))
+        raise AssertionError("unreachable: the last try returns or raises")
+
+    def _options(self, read_timeout: float | None, options: dict[str, Any]) -> dict[str, Any]:
+        if read_timeout is not None:
+            options["timeout"] = aiohttp.ClientTimeout(
+                total=None, sock_connect=self.timeout, sock_read=read_timeout
+            )
+        return options
+
+    async def call(
         self,
         method: str,
         path: str,
@@ -95,53 +125,41 @@ class Transport:
         idempotent: bool,
         ok: tuple[int, ...] = (200,),
         read_timeout: float | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """An open response with an ``ok`` status; errors raised as :class:`ApiError`.
+        **options: Any,
+    ) -> Reply:
+        """A whole response with an ``ok`` status; any other status raises :class:`ApiError`."""
+        options = self._options(read_timeout, options)
 
-        Connection failures and 5xx answers are retried with backoff when the call is
-        ``idempotent``; once the body starts flowing nothing is retried.
-        """
-        if read_timeout is not None:
-            kwargs["timeout"] = aiohttp.ClientTimeout(
-                total=None, sock_connect=self.timeout, sock_read=read_timeout
-            )
-        tries = self.retry.tries if idempotent else 1
-        for attempt in range(1, tries + 1):
-            last = attempt == tries
-            try:
-                response = await self.http.request(method, self.url(path), **kwargs)
-            except TRANSIENT as exc:
-                if last:
-                    raise NetworkError(f"{method} {path}: {exc or type(exc).__name__}") from exc
-                log.info("%s %s failed (%s), retrying", method, path, exc)
-            else:
-                if response.status in ok:
-                    try:
-                        yield response
-                    finally:
-                        response.release()
-                    return
-                body = await self._read_quietly(response)
-                if response.status < 500 or last:
+        async def attempt() -> Reply:
+            async with self.http.request(method, self.url(path), **options) as response:
+                body = await response.read()
+                if response.status not in ok:
                     raise error_for(response.status, _decoded(body), response.reason or "")
-                log.info("%s %s answered %s, retrying", method, path, response.status)
-            await asyncio.sleep(self.retry.delay(attempt))
+                return Reply(response.status, response.headers, body)
 
-    async def _read_quietly(self, response: aiohttp.ClientResponse) -> bytes:
+        return await self._retrying(f"{method} {path}", idempotent, attempt)
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path: str, *, idempotent: bool, **options: Any
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """An open 200 response whose body the caller reads in chunks.
+
+        Getting the answer is retried like :meth:`call`; once the body flows, nothing is.
+        """
+
+        async def attempt() -> aiohttp.ClientResponse:
+            response = await self.http.request(method, self.url(path), **options)
+            if response.status != 200:
+                try:
+                    body = await response.read()
+                finally:
+                    response.release()
+                raise error_for(response.status, _decoded(body), response.reason or "")
+            return response
+
+        response = await self._retrying(f"{method} {path}", idempotent, attempt)
         try:
-            return await response.read()
-        except TRANSIENT:
-            return b""
+            yield response
         finally:
             response.release()
-
-    async def call(self, method: str, path: str, **options: Any) -> Reply:
-        """A whole response with an ``ok`` status; the options are those of :meth:`stream`."""
-        async with self.stream(method, path, **options) as response:
-            try:
-                body = await response.read()
-            except TRANSIENT as exc:
-                raise NetworkError(f"{method} {path}: {exc or type(exc).__name__}") from exc
-            return Reply(response.status, response.headers, body)
-
