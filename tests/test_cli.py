@@ -12,6 +12,7 @@ from aiohttp.test_utils import unused_port
 from PIL import Image
 
 from handoff.capture import free_path
+from handoff.client import HandoffClient
 
 from .conftest import KEY_A, LiveServer
 from .media import jpeg
@@ -74,6 +75,22 @@ async def test_capture_shows_progress_and_saves_the_photo(
     with Image.open(saved) as image:
         assert image.size == (320, 200)
     assert f"saved {saved} ({saved.stat().st_size} bytes, image/png)" in seen[-1]
+
+
+async def test_interrupted_capture_cancels_its_session(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    process = await start(
+        "-m", "handoff", "capture", "--url", live_server.base_url, "--api-key", KEY_A,
+        cwd=tmp_path,
+    )
+    await line_with(process, "pending", [])
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 130
+    assert "interrupted; the session was cancelled" in stderr.decode()
+    async with HandoffClient(live_server.base_url, KEY_A) as api:
+        assert [s.status for s in await api.list_sessions()] == ["cancelled"]
 
 
 async def test_capture_with_a_wrong_key_says_so_and_fails(
