@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, unused_port
 
 from handoff.app import create_app
+from handoff.client import HandoffClient
 from handoff.settings import Settings
 
 KEY_A = "key-a-0123456789"
@@ -83,3 +84,12 @@ async def start_server() -> AsyncIterator[Callable[..., Any]]:
 @pytest.fixture
 async def live_server(start_server: Callable[..., Any]) -> LiveServer:
     return await start_server()
+
+
+@pytest.fixture
+async def api(live_server: LiveServer) -> AsyncIterator[HandoffClient]:
+    """A Python client of a live server, retrying fast."""
+    from .client_support import connect
+
+    async with connect(live_server) as client:
+        yield client
