@@ -11,6 +11,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -32,7 +33,20 @@ MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 MetadataValue = Annotated[str, StringConstraints(max_length=500)]
 
 
-RequestDuration = Annotated[float, BeforeValidator(parse_duration)]
+RequestDuration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    # The JSON accepts more than the float it becomes; say so in the OpenAPI document.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "examples": ["90s", "30m", "1h30m"]},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": "a duration in Go syntax or a number of seconds",
+        }
+    ),
+]
 
 
 class CreateSessionRequest(BaseModel):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import api, phone, ws
+from . import api, openapi, phone, ws
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -13,6 +13,7 @@ def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/api/v1/health", api.health, name="health")
     router.add_get("/api/v1/version", api.version, name="version")
+    router.add_get("/api/v1/openapi.json", openapi.openapi_document, name="openapi")
     router.add_post("/api/v1/sessions", api.create_session, name="sessions")
     router.add_get("/api/v1/sessions", api.list_sessions, name="session_list")
     router.add_get("/api/v1/sessions/{session_id}", api.get_session, name="session")

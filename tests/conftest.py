@@ -1,12 +1,15 @@
 """Fixtures: the real app under pytest-aiohttp, with short TTLs where a test asks."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer, unused_port
 
 from handoff.app import create_app
+from handoff.client import HandoffClient
 from handoff.settings import Settings
 
 KEY_A = "key-a-0123456789"
@@ -37,3 +40,56 @@ def make_client(aiohttp_client: Any) -> ClientFactory:
 @pytest.fixture
 async def client(make_client: ClientFactory) -> TestClient:
     return await make_client()
+
+
+@dataclass
+class LiveServer:
+    """A handoff server listening on 127.0.0.1, with its public URL matching its port."""
+
+    server: TestServer
+    base_url: str
+
+    @property
+    def app(self) -> Any:
+        return self.server.app
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[Callable[..., Any]]:
+    """``await start_server(session_ttl=0.3)``: a real server on a real port.
+
+    ``prepare`` (optional) gets the application before it starts, e.g. to add a
+    middleware that plays a misbehaving proxy.
+    """
+    servers: list[TestServer] = []
+
+    async def start(
+        prepare: Callable[[web.Application], None] | None = None, **overrides: Any
+    ) -> LiveServer:
+        port = unused_port()
+        base_url = f"http://127.0.0.1:{port}"
+        app = create_app(make_settings(base_url=base_url, port=port, **overrides))
+        if prepare is not None:
+            prepare(app)
+        server = TestServer(app, host="127.0.0.1", port=port)
+        await server.start_server()
+        servers.append(server)
+        return LiveServer(server, base_url)
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+@pytest.fixture
+async def live_server(start_server: Callable[..., Any]) -> LiveServer:
+    return await start_server()
+
+
+@pytest.fixture
+async def api(live_server: LiveServer) -> AsyncIterator[HandoffClient]:
+    """A Python client of a live server, retrying fast."""
+    from .client_support import connect
+
+    async with connect(live_server) as client:
+        yield client

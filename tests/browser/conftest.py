@@ -7,17 +7,13 @@ browser tests are skipped with a loud reason, except under ``CI``, where that fa
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
-from handoff.app import create_app
-
-from ..conftest import make_settings
+from ..conftest import LiveServer  # noqa: F401  (the live-server fixtures moved to tests/conftest.py)
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_FLAGS = [
@@ -61,41 +57,6 @@ def chromium_path() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
-
-
-@dataclass
-class LiveServer:
-    """A handoff server listening on 127.0.0.1, with its public URL matching its port."""
-
-    server: TestServer
-    base_url: str
-
-    @property
-    def app(self) -> Any:
-        return self.server.app
-
-
-@pytest.fixture
-async def start_server() -> AsyncIterator[Callable[..., Any]]:
-    servers: list[TestServer] = []
-
-    async def start(**overrides: Any) -> LiveServer:
-        port = unused_port()
-        base_url = f"http://127.0.0.1:{port}"
-        settings = make_settings(base_url=base_url, port=port, **overrides)
-        server = TestServer(create_app(settings), host="127.0.0.1", port=port)
-        await server.start_server()
-        servers.append(server)
-        return LiveServer(server, base_url)
-
-    yield start
-    for server in servers:
-        await server.close()
-
-
-@pytest.fixture
-async def live_server(start_server: Callable[..., Any]) -> LiveServer:
-    return await start_server()
 
 
 @pytest.fixture
