@@ -24,18 +24,23 @@ _REASONS = {
 }
 
 
-def wants_html(request: web.Request) -> bool:
-    return not request.path.startswith("/api/") and request.method == "GET"
+def wants_page(request: web.Request) -> bool:
+    """A browser navigating (not a script): a page load, or a phone form posted without script."""
+    if request.path.startswith("/api/"):
+        return False
+    return request.method == "GET" or "text/html" in request.headers.get("Accept", "")
 
 
 def error_response(request: web.Request, status: int, body: dict) -> web.StreamResponse:
     """JSON for API and upload routes; a page for a browser loading a phone link."""
-    if wants_html(request):
+    if wants_page(request):
+        # A failed form post offers the capture screen again.
+        retry = request.path.removesuffix("/result") + "/action" if request.method == "POST" else None
         return aiohttp_jinja2.render_template(
             "message.html",
             request,
             {"title": "Not found" if status == 404 else "Something went wrong",
-             "message": body["error"], "tone": "error"},
+             "message": body["error"], "tone": "error", "retry_url": retry},
             status=status,
         )
     return web.json_response(body, status=status)
