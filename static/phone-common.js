@@ -28,11 +28,12 @@ export function showScreen(name) {
   document.title = screen.querySelector("h1").textContent;
 }
 
-/** Show a sentence; with ``retry`` the Try again button calls it, without it the button is hidden. */
-export function showError(message, retry = null) {
+/** Show a sentence; with ``retry`` the button (labelled ``label``) calls it, without it the button is hidden. */
+export function showError(message, retry = null, label = "Try again") {
   errorText.textContent = message;
   retryAction = retry;
   retryButton.hidden = retry === null;
+  retryButton.textContent = label;
   errorBox.hidden = false;
   errorBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
 }
@@ -137,11 +138,16 @@ export function send(body, { contentType = null, onProgress = () => {} } = {}) {
   });
 }
 
+/** Errors about what was sent (bad, too large, unusable): sending it again cannot help. */
+export function isContentError(status) {
+  return [400, 413, 415, 422].includes(status);
+}
+
 /**
  * Act on an upload's answer. Success and final states switch screens and
  * return true; any other error shows the server's sentence with ``retry``.
  */
-export function settle({ status, data }, retry) {
+export function settle({ status, data }, retry, label = "Try again") {
   if (status >= 200 && status < 300) {
     showScreen("done");
     return true;
@@ -161,6 +167,6 @@ export function settle({ status, data }, retry) {
   const sentence = status === 0
     ? "Sending failed: the connection was lost. Check your connection and try again."
     : data?.error || `Sending failed (error ${status}). Please try again.`;
-  showError(sentence, retry);
+  showError(sentence, retry, label);
   return false;
 }

@@ -1,5 +1,5 @@
 // Photo capture: choose or take a photo, preview it, scale it down, send it with progress.
-import { hideError, ready, send, settle, watchStatus } from "./phone-common.js";
+import { hideError, isContentError, ready, send, settle, watchStatus } from "./phone-common.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
 const MAX_SIDE = 2560;
@@ -24,8 +24,9 @@ let prepared = null;
 let previewUrl = null;
 let sending = false;
 
-function megabytes(bytes) {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+function fileSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 /**
@@ -87,7 +88,7 @@ input.addEventListener("change", () => {
   sendButton.disabled = true;
   prepared = downscale(file).then((result) => {
     const size = result.width ? `${result.width} × ${result.height}, ` : "";
-    info.textContent = `Ready to send: ${size}${megabytes(result.file.size)}.`;
+    info.textContent = `Ready to send: ${size}${fileSize(result.file.size)}.`;
     sendButton.disabled = false;
     return result.file;
   });
@@ -115,11 +116,17 @@ async function upload() {
     },
   });
   sending = false;
-  if (settle(answer, upload)) return;
+  const resend = !isContentError(answer.status);
+  if (settle(answer, resend ? upload : chooseAgain, resend ? "Try again" : "Choose another photo")) return;
   progress.hidden = true;
   sendButton.disabled = false;
   retake.removeAttribute("aria-disabled");
   input.disabled = false;
+}
+
+/** Open the camera or file picker again (the click on the error's button allows it). */
+function chooseAgain() {
+  input.click();
 }
 
 form.addEventListener("submit", (event) => {

@@ -5,8 +5,10 @@
 // size when the first stroke began. After a resize or rotation the drawing is
 // scaled uniformly to fit the new pad, and new points are mapped back, so the
 // strokes sent stay in one coordinate system with the width and height sent.
+// Ink drawn beyond the first size (more room after turning the phone) widens
+// the drawing area, so nothing drawn is ever outside what is sent.
 
-const MIN_WIDTH = 1.2;
+const MIN_WIDTH = 1.5;
 const MAX_WIDTH = 4.2;
 /** Speed (px/ms) at which the line reaches its thinnest. */
 const FAST = 3.0;
@@ -93,7 +95,21 @@ export class SignaturePad {
 
   fit() {
     const { width, height } = this.cssSize;
-    this.scale = this.size ? Math.min(width / this.size.width, height / this.size.height) : 1;
+    const area = this.area();
+    this.scale = area ? Math.min(width / area.width, height / area.height) : 1;
+  }
+
+  /** The drawing area: the first size, widened to the ink drawn after a rotation. */
+  area() {
+    if (!this.size) return null;
+    let { width, height } = this.size;
+    for (const stroke of this.strokes) {
+      for (const [x, y] of stroke) {
+        if (x > width) width = x;
+        if (y > height) height = y;
+      }
+    }
+    return { width, height };
   }
 
   redraw() {
@@ -108,11 +124,10 @@ export class SignaturePad {
 
   point(event) {
     const box = this.canvas.getBoundingClientRect();
-    const point = [
-      round((event.clientX - box.left) / this.scale),
-      round((event.clientY - box.top) / this.scale),
-      Math.round(event.timeStamp),
-    ];
+    // Pointer capture reports moves outside the pad too: keep them on its edge.
+    const x = clamp(event.clientX - box.left, 0, box.width) / this.scale;
+    const y = clamp(event.clientY - box.top, 0, box.height) / this.scale;
+    const point = [round(x), round(y), Math.round(event.timeStamp)];
     if (event.pointerType === "pen" && event.pressure > 0) point.push(round(event.pressure, 1000));
     return point;
   }
@@ -197,9 +212,13 @@ export class SignaturePad {
 
   /** The body for ``POST /s/{token}/result``. */
   toJSON() {
-    const size = this.size || this.cssSize;
-    return { width: round(size.width), height: round(size.height), strokes: this.strokes };
+    const area = this.area() || this.cssSize;
+    return { width: round(area.width), height: round(area.height), strokes: this.strokes };
   }
+}
+
+function clamp(value, low, high) {
+  return Math.min(high, Math.max(low, value));
 }
 
 function round(value, factor = 10) {

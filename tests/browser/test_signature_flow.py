@@ -1,0 +1,126 @@
+"""The signature flow in a real browser: drawn with real touch and mouse input."""
+
+from playwright.async_api import Page, expect
+
+from .demo_steps import WAIT_MS, download_result, open_image, start_demo_session, wait_for_status
+
+#: Counts the inked pixels of the pad's canvas inside a box given in CSS pixels.
+INK_IN_BOX = """(canvas, [x0, y0, x1, y1]) => {
+  const r = canvas.width / canvas.getBoundingClientRect().width;
+  const data = canvas.getContext("2d").getImageData(x0 * r, y0 * r, (x1 - x0) * r, (y1 - y0) * r).data;
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked += 1;
+  return inked;
+}"""
+
+
+def zigzag(x0: float, x1: float, y: float, amplitude: float, steps: int = 14) -> list[tuple[float, float]]:
+    return [
+        (x0 + (x1 - x0) * i / steps, y + (amplitude if i % 2 else -amplitude))
+        for i in range(steps + 1)
+    ]
+
+
+async def touch_stroke(page: Page, points: list[tuple[float, float]]) -> None:
+    """A finger drag, dispatched as real touch input by the browser."""
+    cdp = await page.context.new_cdp_session(page)
+    (x, y), rest = points[0], points[1:]
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for x, y in rest:
+        await cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    await cdp.detach()
+
+
+async def mouse_stroke(page: Page, points: list[tuple[float, float]]) -> None:
+    (x, y), rest = points[0], points[1:]
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    for x, y in rest:
+        await page.mouse.move(x, y, steps=3)
+    await page.mouse.up()
+
+
+async def test_signature_drawn_with_undo_and_clear_reaches_the_desktop_with_ink_where_drawn(
+    start_server, phone, desktop, screenshot
+):
+    server = await start_server(demo=True)
+    demo = await desktop.new_page()
+    link = await start_demo_session(demo, server.base_url, "signature", "png")
+    page = await phone.new_page()
+    await page.goto(link)
+    pad = page.get_by_role("img", name="Signature pad")
+    send = page.get_by_role("button", name="Send")
+    undo = page.get_by_role("button", name="Undo")
+    redo = page.get_by_role("button", name="Redo")
+    clear = page.get_by_role("button", name="Clear")
+    await expect(pad).to_be_visible()
+    await expect(page.get_by_text("Rotate your phone for more room")).to_be_visible()
+    await expect(send).to_be_disabled()
+    await screenshot(page, "signature-empty")
+
+    box = await pad.bounding_box()
+    assert box is not None
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    # Regions in pad pixels: A on the left half, B on the right half.
+    region_a = (0.08 * width, 0.25 * height, 0.45 * width, 0.75 * height)
+    region_b = (0.55 * width, 0.25 * height, 0.92 * width, 0.75 * height)
+
+    def on_page(points):
+        return [(left + x, top + y) for x, y in points]
+
+    # A single dot is not a signature.
+    await page.mouse.click(left + width / 2, top + height / 2)
+    await expect(undo).to_be_enabled()
+    await expect(send).to_be_disabled()
+    await undo.click()
+    await expect(undo).to_be_disabled()
+
+    await touch_stroke(page, on_page(zigzag(0.1 * width, 0.43 * width, 0.5 * height, 0.15 * height)))
+    await expect(send).to_be_enabled()
+    await mouse_stroke(page, on_page(zigzag(0.57 * width, 0.9 * width, 0.5 * height, 0.15 * height)))
+    assert await pad.evaluate(INK_IN_BOX, region_a) > 200
+    assert await pad.evaluate(INK_IN_BOX, region_b) > 200
+    await screenshot(page, "signature-drawn")
+
+    await undo.click()
+    assert await pad.evaluate(INK_IN_BOX, region_b) == 0
+    assert await pad.evaluate(INK_IN_BOX, region_a) > 200
+    await clear.click()
+    assert await pad.evaluate(INK_IN_BOX, region_a) == 0
+    await expect(send).to_be_disabled()
+    await expect(redo).to_be_enabled()
+    await redo.click()  # Clear is undoable: the last stroke cleared (A) comes back first
+    assert await pad.evaluate(INK_IN_BOX, region_a) > 200
+    assert await pad.evaluate(INK_IN_BOX, region_b) == 0
+
+    # Turning the phone keeps the drawing, redrawn at the new size.
+    await page.set_viewport_size({"width": 844, "height": 390})
+    await expect(page.get_by_text("Rotate your phone for more room")).to_be_hidden()
+    await page.wait_for_function("document.getElementById('pad').getBoundingClientRect().width > 600")
+    assert await pad.evaluate(INK_IN_BOX, (0, 0, 780, 250)) > 200
+    await screenshot(page, "signature-landscape")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.wait_for_function(f"document.getElementById('pad').getBoundingClientRect().width < {width + 1}")
+
+    await send.click()
+    await expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=WAIT_MS)
+    await screenshot(page, "signature-done")
+
+    await wait_for_status(demo, "completed")
+    await demo.wait_for_function("document.querySelector('#result img')?.naturalWidth > 0")
+    await screenshot(demo, "demo-signature-completed")
+    content_type, data = await download_result(demo, server.base_url)
+    assert content_type == "image/png"
+    image = open_image(data)
+    assert image.mode == "RGBA"
+    scale = image.width / width
+    assert abs(image.height / scale - height) < 2
+
+    def inked(region) -> int:
+        x0, y0, x1, y1 = (round(v * scale) for v in region)
+        alpha = image.getchannel("A").crop((x0, y0, x1, y1))
+        return alpha.width * alpha.height - alpha.histogram()[0]
+
+    assert inked(region_a) > 500
+    assert inked(region_b) == 0
