@@ -65,7 +65,8 @@ async def phone_page(request: web.Request) -> web.Response:
             "intro.html",
             request,
             {"session": record, "intro": render_intro(record.intro_text),
-             "token": record.phone_token, "action_name": ACTION_NAMES[record.action_type]},
+             "token": record.phone_token, "action_name": ACTION_NAMES[record.action_type],
+             "poll_ms": STATUS_POLL_MS},
         )
     return await _capture_page(request, record)
 

@@ -75,6 +75,8 @@ export class SignaturePad {
     this.current = null;
     this.size = null; // drawing size {width, height}, fixed by the first stroke
     this.scale = 1;
+    /** While true (e.g. during sending) the pad ignores new strokes. */
+    this.locked = false;
     this.listen();
     this.resize();
     new ResizeObserver(() => this.resize()).observe(canvas);
@@ -135,7 +137,7 @@ export class SignaturePad {
   listen() {
     const canvas = this.canvas;
     canvas.addEventListener("pointerdown", (event) => {
-      if (event.button !== 0 || this.current) return;
+      if (event.button !== 0 || this.current || this.locked) return;
       event.preventDefault();
       canvas.setPointerCapture(event.pointerId);
       if (!this.size) {

@@ -27,11 +27,13 @@ clearButton.addEventListener("click", () => pad.clear());
 async function upload() {
   if (sending || !pad.isSignature) return;
   sending = true;
+  pad.locked = true;
   hideError();
   update(pad);
   sendButton.textContent = "Sending…";
   const answer = await send(JSON.stringify(pad), { contentType: "application/json" });
   sending = false;
+  pad.locked = false;
   sendButton.textContent = "Send";
   if (!settle(answer, upload)) update(pad);
 }

@@ -88,3 +88,20 @@ async def test_static_assets_are_served_as_modules(client):
         response = await client.get(f"/static/{name}")
         assert response.status == 200, name
         assert response.content_type in ("application/javascript", "text/javascript"), name
+
+
+async def test_intro_page_watches_the_session_and_works_without_script(client):
+    _, token = await create(client, action_type="photo", output_format="jpg", intro_text="**Front** side")
+    page = await (await client.get(f"/s/{token}")).text()
+    assert "<strong>Front</strong>" in page
+    assert f'href="/s/{token}/action"' in page
+    assert 'src="/static/intro.js"' in page
+    assert f'data-status-url="/s/{token}/status"' in page
+    assert "<noscript>" not in page
+
+
+async def test_photo_page_without_script_keeps_a_send_button(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    page = await (await client.get(f"/s/{token}")).text()
+    assert "<noscript><p class=\"noscript\">Choose a photo, then press Send." in page
+    assert '<noscript><button class="button button--primary" type="submit">Send</button></noscript>' in page

@@ -1,5 +1,7 @@
 """The photo flow in a real browser: a phone context beside the desktop demo."""
 
+import asyncio
+
 from PIL import Image
 from playwright.async_api import expect
 
@@ -40,7 +42,19 @@ async def test_photo_is_previewed_scaled_down_upright_and_shown_on_the_desktop(
     await expect(page.get_by_text("Retake")).to_be_visible()
     await screenshot(page, "photo-preview")
 
+    # Hold the upload for a moment to see the page while it is sending.
+    release = asyncio.Event()
+
+    async def hold(route):
+        await release.wait()
+        await route.continue_()
+
+    await page.route("**/result", hold)
     await page.get_by_role("button", name="Send").click()
+    await expect(page.locator("#progress")).to_be_visible()
+    await expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    await screenshot(page, "photo-sending")
+    release.set()
     await expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=WAIT_MS)
     await screenshot(page, "photo-done")
 
