@@ -8,6 +8,12 @@ from .conftest import A
 from .media import jpeg
 
 
+def upload_form(data: bytes, filename: str, content_type: str) -> FormData:
+    form = FormData()
+    form.add_field("file", data, filename=filename, content_type=content_type)
+    return form
+
+
 async def create(client, **body):
     response = await client.post("/api/v1/sessions", json=body, headers=A)
     assert response.status == 201
@@ -51,8 +57,7 @@ async def test_pages_have_no_inline_script_or_style(client):
 
 async def test_photo_form_posted_without_script_leads_to_the_done_page(client):
     _, token = await create(client, action_type="photo", output_format="jpg")
-    form = FormData()
-    form.add_field("file", jpeg(), filename="photo.jpg", content_type="image/jpeg")
+    form = upload_form(jpeg(), "photo.jpg", "image/jpeg")
     response = await client.post(
         f"/s/{token}/result", data=form, headers={"Accept": "text/html"}, allow_redirects=False
     )
@@ -64,8 +69,7 @@ async def test_photo_form_posted_without_script_leads_to_the_done_page(client):
 
 async def test_photo_form_error_without_script_is_a_page_with_a_way_back(client):
     _, token = await create(client, action_type="photo", output_format="jpg")
-    form = FormData()
-    form.add_field("file", b"plain text, not a photo", filename="notes.txt", content_type="text/plain")
+    form = upload_form(b"plain text, not a photo", "notes.txt", "text/plain")
     response = await client.post(f"/s/{token}/result", data=form, headers={"Accept": "text/html"})
     assert response.status == 415
     assert response.content_type == "text/html"
@@ -76,8 +80,7 @@ async def test_photo_form_error_without_script_is_a_page_with_a_way_back(client)
 
 async def test_script_upload_still_gets_json(client):
     _, token = await create(client, action_type="photo", output_format="jpg")
-    form = FormData()
-    form.add_field("file", b"plain text", filename="notes.txt", content_type="text/plain")
+    form = upload_form(b"plain text", "notes.txt", "text/plain")
     response = await client.post(f"/s/{token}/result", data=form, headers={"Accept": "application/json"})
     assert response.status == 415
     assert (await response.json())["code"]

@@ -6,7 +6,7 @@ from PIL import Image
 from playwright.async_api import expect
 
 from ..media import jpeg
-from .demo_steps import WAIT_MS, download_result, open_image, start_demo_session, wait_for_status
+from .demo_steps import WAIT_MS, download_result, open_flow, open_image, wait_for_status
 
 
 def rotated_camera_photo() -> bytes:
@@ -19,13 +19,11 @@ def rotated_camera_photo() -> bytes:
 async def test_photo_is_previewed_scaled_down_upright_and_shown_on_the_desktop(
     start_server, phone, desktop, screenshot
 ):
-    server = await start_server(demo=True)
-    demo = await desktop.new_page()
-    link = await start_demo_session(demo, server.base_url, "photo", "png", "Photograph the **front** of the card.")
-    await screenshot(demo, "demo-waiting")
-
-    page = await phone.new_page()
-    await page.goto(link)
+    flow = await open_flow(
+        start_server, desktop, phone, "photo", "png", intro="Photograph the **front** of the card."
+    )
+    server, demo, page = flow.server, flow.demo, flow.phone
+    await screenshot(demo, "demo-session")
     await screenshot(page, "photo-intro")
     await page.get_by_role("link", name="Continue").click()
     await expect(page.get_by_text("Open camera")).to_be_visible()
@@ -78,11 +76,8 @@ async def test_photo_is_previewed_scaled_down_upright_and_shown_on_the_desktop(
 
 
 async def test_upload_error_is_shown_and_the_next_photo_succeeds(start_server, phone, desktop, screenshot):
-    server = await start_server(demo=True)
-    demo = await desktop.new_page()
-    link = await start_demo_session(demo, server.base_url, "photo", "jpg")
-    page = await phone.new_page()
-    await page.goto(link)
+    flow = await open_flow(start_server, desktop, phone, "photo", "jpg")
+    server, demo, page = flow.server, flow.demo, flow.phone
 
     await page.set_input_files(
         "#file", files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo at all\n" * 50}]

@@ -1,22 +1,16 @@
 """The desktop ending a session reaches an open phone page; the client survives without WebSocket."""
 
-import aiohttp
 import pytest
 from playwright.async_api import expect
 
-from ..conftest import A
-from .demo_steps import WAIT_MS, start_demo_session, wait_for_status
-from .test_signature_flow import touch_stroke, zigzag
+from .demo_steps import WAIT_MS, api_session, open_flow, touch_stroke, wait_for_status, zigzag
 
 
 async def test_cancelling_on_the_desktop_switches_the_open_phone_page_to_cancelled(
     start_server, phone, desktop, screenshot
 ):
-    server = await start_server(demo=True)
-    demo = await desktop.new_page()
-    link = await start_demo_session(demo, server.base_url, "signature", "svg")
-    page = await phone.new_page()
-    await page.goto(link + "?poll=150")
+    flow = await open_flow(start_server, desktop, phone, "signature", "svg", query="?poll=150")
+    demo, page = flow.demo, flow.phone
     await expect(page.get_by_role("heading", name="Sign below")).to_be_visible()
     await wait_for_status(demo, "action_started")
 
@@ -33,14 +27,7 @@ async def test_an_open_phone_page_switches_to_expired_when_the_session_runs_out(
 ):
     page = await phone.new_page()
     await page.goto(live_server.base_url + "/static/phone.css")  # the browser is warm
-    async with aiohttp.ClientSession() as http:
-        created = await http.post(
-            live_server.base_url + "/api/v1/sessions",
-            json={"action_type": "photo", "output_format": "jpg", "session_ttl": "2s"},
-            headers=A,
-        )
-        assert created.status == 201
-        link = (await created.json())["url"]
+    link = (await api_session(live_server, action_type="photo", output_format="jpg", session_ttl="2s"))["url"]
     await page.goto(link + "?poll=150")
     await expect(page.get_by_text("Open camera")).to_be_visible()
     await expect(page.get_by_role("heading", name="This link has expired")).to_be_visible(timeout=WAIT_MS)
@@ -68,14 +55,9 @@ window.WebSocket = class extends EventTarget {
 async def test_browser_client_falls_back_to_long_polling_without_websocket(
     start_server, phone, desktop, screenshot, sabotage
 ):
-    server = await start_server(demo=True)
-    demo = await desktop.new_page()
-    await demo.add_init_script(sabotage)
-    link = await start_demo_session(demo, server.base_url, "signature", "png")
+    flow = await open_flow(start_server, desktop, phone, "signature", "png", desktop_script=sabotage)
+    demo, page = flow.demo, flow.phone
     await expect(demo.locator("#demo")).to_have_attribute("data-transport", "polling")
-
-    page = await phone.new_page()
-    await page.goto(link)
     await wait_for_status(demo, "opened")
     await wait_for_status(demo, "action_started")
     box = await page.get_by_role("img", name="Signature pad").bounding_box()

@@ -1,8 +1,17 @@
 """The signature flow in a real browser: drawn with real touch and mouse input."""
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
-from .demo_steps import WAIT_MS, download_result, open_image, start_demo_session, wait_for_status
+from .demo_steps import (
+    WAIT_MS,
+    download_result,
+    mouse_stroke,
+    open_flow,
+    open_image,
+    touch_stroke,
+    wait_for_status,
+    zigzag,
+)
 
 #: Counts the inked pixels of the pad's canvas inside a box given in CSS pixels.
 INK_IN_BOX = """(canvas, [x0, y0, x1, y1]) => {
@@ -14,41 +23,11 @@ INK_IN_BOX = """(canvas, [x0, y0, x1, y1]) => {
 }"""
 
 
-def zigzag(x0: float, x1: float, y: float, amplitude: float, steps: int = 14) -> list[tuple[float, float]]:
-    return [
-        (x0 + (x1 - x0) * i / steps, y + (amplitude if i % 2 else -amplitude))
-        for i in range(steps + 1)
-    ]
-
-
-async def touch_stroke(page: Page, points: list[tuple[float, float]]) -> None:
-    """A finger drag, dispatched as real touch input by the browser."""
-    cdp = await page.context.new_cdp_session(page)
-    (x, y), rest = points[0], points[1:]
-    await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for x, y in rest:
-        await cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    await cdp.detach()
-
-
-async def mouse_stroke(page: Page, points: list[tuple[float, float]]) -> None:
-    (x, y), rest = points[0], points[1:]
-    await page.mouse.move(x, y)
-    await page.mouse.down()
-    for x, y in rest:
-        await page.mouse.move(x, y, steps=3)
-    await page.mouse.up()
-
-
 async def test_signature_drawn_with_undo_and_clear_reaches_the_desktop_with_ink_where_drawn(
     start_server, phone, desktop, screenshot
 ):
-    server = await start_server(demo=True)
-    demo = await desktop.new_page()
-    link = await start_demo_session(demo, server.base_url, "signature", "png")
-    page = await phone.new_page()
-    await page.goto(link)
+    flow = await open_flow(start_server, desktop, phone, "signature", "png")
+    server, demo, page = flow.server, flow.demo, flow.phone
     pad = page.get_by_role("img", name="Signature pad")
     send = page.get_by_role("button", name="Send")
     undo = page.get_by_role("button", name="Undo")

@@ -3,27 +3,17 @@
 import pytest
 from playwright.async_api import expect
 
-from ..conftest import A
+from .demo_steps import api_session
 
 SMALL = {"width": 320, "height": 568}
 SMALL_LANDSCAPE = {"width": 568, "height": 320}
-
-
-async def phone_link(server, action: str, fmt: str) -> str:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http:
-        created = await http.post(
-            server.base_url + "/api/v1/sessions", json={"action_type": action, "output_format": fmt}, headers=A
-        )
-        return (await created.json())["url"]
 
 
 @pytest.mark.parametrize("action,fmt", [("photo", "jpg"), ("signature", "svg")])
 async def test_capture_page_fits_a_small_phone_both_ways(live_server, phone, screenshot, action, fmt):
     page = await phone.new_page()
     await page.set_viewport_size(SMALL)
-    await page.goto(await phone_link(live_server, action, fmt))
+    await page.goto((await api_session(live_server, action_type=action, output_format=fmt))["url"])
     await expect(page.locator("#script-fallback")).to_have_count(0)
     for name, size in (("portrait", SMALL), ("landscape", SMALL_LANDSCAPE)):
         await page.set_viewport_size(size)
