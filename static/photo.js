@@ -49,18 +49,23 @@ async function downscale(file) {
     bitmap.close();
     return { file, width, height };
   }
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff"; // JPEG has no transparency: flatten onto white, not black
-  context.fillRect(0, 0, width, height);
-  context.imageSmoothingQuality = "high";
-  context.drawImage(bitmap, 0, 0, width, height);
-  bitmap.close();
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
-  if (!blob) return { file, width, height };
-  return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height };
+  try {
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff"; // JPEG has no transparency: flatten onto white, not black
+    context.fillRect(0, 0, width, height);
+    context.imageSmoothingQuality = "high";
+    context.drawImage(bitmap, 0, 0, width, height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+    if (blob) return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height };
+  } catch {
+    // A phone short of memory for the canvas: the original still works, only larger.
+  } finally {
+    bitmap.close();
+  }
+  return { file, width: null, height: null };
 }
 
 function showPreview(file) {

@@ -41,6 +41,8 @@ class Flow:
     server: LiveServer
     demo: Page
     phone: Page
+    #: Script errors and console errors of both pages (a CSP violation shows up here).
+    errors: list[str]
 
 
 async def open_flow(
@@ -48,13 +50,26 @@ async def open_flow(
     action: str, fmt: str, *, intro: str = "", query: str = "", desktop_script: str | None = None,
 ) -> Flow:
     server = await start_server(demo=True)
+    errors: list[str] = []
     demo = await desktop.new_page()
+    watch_errors(demo, errors)
     if desktop_script:
         await demo.add_init_script(desktop_script)
     link = await start_demo_session(demo, server.base_url, action, fmt, intro)
     page = await phone.new_page()
+    watch_errors(page, errors)
     await page.goto(link + query)
-    return Flow(server, demo, page)
+    return Flow(server, demo, page, errors)
+
+
+def watch_errors(page: Page, errors: list[str]) -> None:
+    def on_console(message: Any) -> None:
+        # An error status the page handles (a refused upload) is logged too; that is expected.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
 
 
 def timeline_step(page: Page, status: str):  # noqa: ANN201 - a Playwright Locator

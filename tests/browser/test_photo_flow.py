@@ -73,6 +73,7 @@ async def test_photo_is_previewed_scaled_down_upright_and_shown_on_the_desktop(
     assert red[0] > 200 and red[1] < 60 and red[2] < 60, red
     blue = image.getpixel((40, image.height - 40))
     assert blue[2] > 150 and blue[0] < 100, blue
+    assert flow.errors == []
 
 
 async def test_upload_error_is_shown_and_the_next_photo_succeeds(start_server, phone, desktop, screenshot):
@@ -103,6 +104,7 @@ async def test_upload_error_is_shown_and_the_next_photo_succeeds(start_server, p
     content_type, data = await download_result(demo, server.base_url)
     assert content_type == "image/jpeg"
     assert open_image(data).size == (800, 600)
+    assert flow.errors == []
 
 
 async def timeline_reached(page, status: str) -> bool:

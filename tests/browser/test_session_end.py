@@ -20,6 +20,7 @@ async def test_cancelling_on_the_desktop_switches_the_open_phone_page_to_cancell
     await expect(page.get_by_role("heading", name="Cancelled")).to_be_visible(timeout=WAIT_MS)
     await expect(page.get_by_role("img", name="Signature pad")).to_have_count(0)
     await screenshot(page, "phone-cancelled")
+    assert flow.errors == []
 
 
 async def test_an_open_phone_page_switches_to_expired_when_the_session_runs_out(

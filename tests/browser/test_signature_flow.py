@@ -103,3 +103,44 @@ async def test_signature_drawn_with_undo_and_clear_reaches_the_desktop_with_ink_
 
     assert inked(region_a) > 500
     assert inked(region_b) == 0
+    assert flow.errors == []
+
+
+async def test_pen_strokes_carry_pressure_in_pad_pixels(start_server, phone, desktop):
+    flow = await open_flow(start_server, desktop, phone, "signature", "svg")
+    page = flow.phone
+    pad = page.get_by_role("img", name="Signature pad")
+    box = await pad.bounding_box()
+    assert box is not None
+    sent: list[dict] = []
+
+    async def capture(route):
+        sent.append(route.request.post_data_json)
+        await route.continue_()
+
+    await page.route("**/result", capture)
+    cdp = await page.context.new_cdp_session(page)
+    points = zigzag(box["x"] + 40, box["x"] + 240, box["y"] + 100, 25, steps=10)
+    pressures = [0.2 + 0.06 * i for i in range(len(points))]
+    for index, ((x, y), force) in enumerate(zip(points, pressures, strict=True)):
+        kind = "mousePressed" if index == 0 else "mouseMoved"
+        await cdp.send("Input.dispatchMouseEvent", {
+            "type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1,
+            "pointerType": "pen", "force": force,
+        })
+    await cdp.send("Input.dispatchMouseEvent", {
+        "type": "mouseReleased", "x": points[-1][0], "y": points[-1][1], "button": "left",
+        "clickCount": 1, "pointerType": "pen",
+    })
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=WAIT_MS)
+
+    body = sent[0]
+    assert abs(body["width"] - box["width"]) < 1 and abs(body["height"] - box["height"]) < 1
+    [stroke] = body["strokes"]
+    assert len(stroke) >= len(points)
+    for x, y, t, pressure in stroke:
+        assert 0 <= x <= body["width"] and 0 <= y <= body["height"]
+        assert 0 < pressure <= 1
+    assert stroke[-1][3] > stroke[0][3]  # the pen pressed harder as it went
+    assert stroke[-1][2] >= stroke[0][2]  # times in milliseconds, in order
