@@ -103,14 +103,16 @@ function showResult(session) {
   resultCard.hidden = false;
 }
 
-function onChange(session) {
+const TRANSPORT_NAMES = { websocket: "a websocket", polling: "long-polling" };
+
+function onChange(session, { transport }) {
   markTimeline(session.status);
   if (session.status === "completed") showResult(session);
   if (FINAL.includes(session.status)) {
     cancelButton.hidden = session.status !== "completed";
-    cancelButton.textContent = "Discard the result";
+    cancelButton.textContent = "Discard";
     againButton.hidden = false;
-    transportNote.textContent = `Session ${session.status}.`;
+    transportNote.textContent = `Session ${session.status}; updates came by ${TRANSPORT_NAMES[transport]}.`;
   }
   if (session.status === "cancelled") resultCard.hidden = true;
 }
@@ -188,6 +190,7 @@ async function cancel() {
   // A completed session's watcher has already stopped: show the cancellation here.
   const session = await response.json();
   markTimeline(session.status);
+  transportNote.textContent = "Session cancelled; its result files are deleted.";
   cancelButton.hidden = true;
   resultCard.hidden = true;
   againButton.hidden = false;

@@ -70,7 +70,7 @@ async def test_browser_client_falls_back_to_long_polling_without_websocket(
 
     await wait_for_status(demo, "completed")
     await expect(demo.locator("#result img")).to_be_visible()
-    await expect(demo.locator("#transport")).to_contain_text("completed")
+    await expect(demo.locator("#transport")).to_contain_text("completed; updates came by long-polling")
     await screenshot(demo, "demo-polling-completed")
     if sabotage == FAILING_WEBSOCKET:
         # It retried the websocket with backoff before settling on long-polling.
