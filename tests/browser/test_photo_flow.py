@@ -2,6 +2,8 @@
 
 import asyncio
 
+import aiohttp
+
 from PIL import Image
 from playwright.async_api import expect
 
@@ -104,6 +106,14 @@ async def test_upload_error_is_shown_and_the_next_photo_succeeds(start_server, p
     content_type, data = await download_result(demo, server.base_url)
     assert content_type == "image/jpeg"
     assert open_image(data).size == (800, 600)
+
+    # Discarding on the desktop cancels the session and deletes the file at once.
+    href = await demo.locator("#result a[download]").get_attribute("href")
+    await demo.get_by_role("button", name="Discard").click()
+    await wait_for_status(demo, "cancelled")
+    await expect(demo.locator("#result-card")).to_be_hidden()
+    async with aiohttp.ClientSession() as http, http.get(server.base_url + href) as gone:
+        assert gone.status == 404
     assert flow.errors == []
 
 
