@@ -13,8 +13,8 @@ from .bodies import read_form, read_model
 from .errors import BadRequest, NotFound
 from .imaging import process_photo
 from .intro import render_intro
-from .middlewares import wants_page
 from .keys import executor_key, settings_key, store_key
+from .middlewares import wants_page
 from .models import PhoneStatus, SignatureStrokes, UploadAccepted
 from .signature import render_signature
 from .store import NewFile, Session, Tombstone

@@ -2,7 +2,7 @@
 
 from handoff.settings import Settings, with_development_key
 
-from .conftest import A, B, KEY_A, KEY_B
+from .conftest import KEY_A, KEY_B, A, B
 
 
 async def test_demo_is_404_when_not_enabled(client):

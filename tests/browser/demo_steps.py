@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 from PIL import Image
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from ..conftest import A
 from .conftest import LiveServer
@@ -72,7 +72,7 @@ def watch_errors(page: Page, errors: list[str]) -> None:
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
 
 
-def timeline_step(page: Page, status: str):  # noqa: ANN201 - a Playwright Locator
+def timeline_step(page: Page, status: str) -> Locator:
     return page.locator(f'#timeline li[data-status="{status}"]')
 
 

@@ -3,7 +3,6 @@
 import asyncio
 
 import aiohttp
-
 from PIL import Image
 from playwright.async_api import expect
 

@@ -3,7 +3,14 @@
 import pytest
 from playwright.async_api import expect
 
-from .demo_steps import WAIT_MS, api_session, open_flow, touch_stroke, wait_for_status, zigzag
+from .demo_steps import (
+    WAIT_MS,
+    api_session,
+    open_flow,
+    touch_stroke,
+    wait_for_status,
+    zigzag,
+)
 
 
 async def test_cancelling_on_the_desktop_switches_the_open_phone_page_to_cancelled(
