@@ -34,8 +34,9 @@ def wants_page(request: web.Request) -> bool:
 def error_response(request: web.Request, status: int, body: dict) -> web.StreamResponse:
     """JSON for API and upload routes; a page for a browser loading a phone link."""
     if wants_page(request):
-        # A failed form post offers the capture screen again.
-        retry = request.path.removesuffix("/result") + "/action" if request.method == "POST" else None
+        # A phone's failed form post (sent without the page's script) offers the capture screen again.
+        posted = request.method == "POST" and request.path.startswith("/s/")
+        retry = request.path.removesuffix("/result") + "/action" if posted else None
         return aiohttp_jinja2.render_template(
             "message.html",
             request,

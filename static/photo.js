@@ -21,6 +21,7 @@ const retake = document.getElementById("retake");
 const sendButton = document.getElementById("send");
 
 let prepared = null;
+let choices = 0;
 let previewUrl = null;
 let sending = false;
 
@@ -91,10 +92,13 @@ input.addEventListener("change", () => {
   hideError();
   showPreview(file);
   sendButton.disabled = true;
+  const choice = ++choices;
   prepared = downscale(file).then((result) => {
-    const size = result.width ? `${result.width} × ${result.height}, ` : "";
-    info.textContent = `Ready to send: ${size}${fileSize(result.file.size)}.`;
-    sendButton.disabled = false;
+    if (choice === choices) { // a photo chosen since then has its own preparation
+      const size = result.width ? `${result.width} × ${result.height}, ` : "";
+      info.textContent = `Ready to send: ${size}${fileSize(result.file.size)}.`;
+      sendButton.disabled = false;
+    }
     return result.file;
   });
 });
