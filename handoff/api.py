@@ -15,6 +15,7 @@ from .errors import BadRequest, Gone, NotFound
 from .keys import executor_key, keyring_key, presenter_key, settings_key, store_key
 from .models import CreateSessionRequest, Health, VersionInfo
 from .responses import json_model
+from .settings import Settings
 from .store import NewSession, ResultFile, Session, Tombstone
 
 #: Longest long-poll, whatever ``?wait=`` asks for.
@@ -68,21 +69,24 @@ async def create_session(request: web.Request) -> web.Response:
         limit=CREATE_BODY_LIMIT,
         context={"max_ttl": settings.max_session_ttl},
     )
-    session = await request.app[store_key].create(
-        NewSession(
-            owner=owner,
-            action_type=spec.action_type,
-            output_format=spec.output_format or "",
-            intro_text=spec.intro_text,
-            session_ttl=spec.session_ttl or settings.session_ttl,
-            result_ttl=spec.result_ttl or settings.result_ttl,
-            metadata=spec.metadata or None,
-            document_mode=spec.document_mode,
-        )
-    )
+    session = await request.app[store_key].create(new_session(spec, owner, settings))
     response = session_response(request, session, status=201)
     response.headers["Location"] = request.app[presenter_key].session_path(session.id)
     return response
+
+
+def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> NewSession:
+    """What the store needs to create a session, the server's defaults filled in."""
+    return NewSession(
+        owner=owner,
+        action_type=spec.action_type,
+        output_format=spec.output_format or "",
+        intro_text=spec.intro_text,
+        session_ttl=spec.session_ttl or settings.session_ttl,
+        result_ttl=spec.result_ttl or settings.result_ttl,
+        metadata=spec.metadata or None,
+        document_mode=spec.document_mode,
+    )
 
 
 async def list_sessions(request: web.Request) -> web.Response:

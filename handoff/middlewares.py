@@ -24,23 +24,22 @@ _REASONS = {
 }
 
 
-def wants_html(request: web.Request) -> bool:
-    """A browser navigating to a page (not a script's fetch) gets an error page."""
-    return (
-        request.method == "GET"
-        and not request.path.startswith("/api/")
-        and "text/html" in request.headers.get("Accept", "")
-    )
+def wants_page(request: web.Request) -> bool:
+    """A browser navigating (not a script's fetch): a page load, or a phone form posted without script."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
 
 
 def error_response(request: web.Request, status: int, body: dict) -> web.StreamResponse:
     """JSON for API and upload routes; a page for a browser loading a phone link."""
-    if wants_html(request):
+    if wants_page(request):
+        # A phone's failed form post (sent without the page's script) offers the capture screen again.
+        posted = request.method == "POST" and request.path.startswith("/s/")
+        retry = request.path.removesuffix("/result") + "/action" if posted else None
         return aiohttp_jinja2.render_template(
             "message.html",
             request,
             {"title": "Not found" if status == 404 else "Something went wrong",
-             "message": body["error"], "tone": "error"},
+             "message": body["error"], "tone": "error", "retry_url": retry},
             status=status,
         )
     return web.json_response(body, status=status)

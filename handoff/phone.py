@@ -15,6 +15,7 @@ from .errors import BadRequest, NotFound
 from .imaging import process_photo
 from .intro import render_intro
 from .keys import executor_key, settings_key, store_key
+from .middlewares import wants_page
 from .models import PhoneStatus, SignatureStrokes, UploadAccepted
 from .responses import json_model
 from .signature import render_signature
@@ -22,6 +23,8 @@ from .store import NewFile, Session, Tombstone
 from .store.base import CANCELLED, COMPLETED, ensure_accepts_upload
 
 ACTION_NAMES = {"photo": "a photo", "signature": "your signature", "scan": "a document scan"}
+#: How often an open capture page asks whether the desktop cancelled or the link expired.
+STATUS_POLL_MS = 2500
 
 
 async def _record(request: web.Request) -> Session | Tombstone | None:
@@ -64,7 +67,8 @@ async def phone_page(request: web.Request) -> web.Response:
             "intro.html",
             request,
             {"session": record, "intro": render_intro(record.intro_text),
-             "token": record.phone_token, "action_name": ACTION_NAMES[record.action_type]},
+             "token": record.phone_token, "action_name": ACTION_NAMES[record.action_type],
+             "poll_ms": STATUS_POLL_MS},
         )
     return await _capture_page(request, record)
 
@@ -86,7 +90,8 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
         {"session": session, "token": session.phone_token,
          "action_name": ACTION_NAMES[session.action_type],
          "intro": render_intro(session.intro_text) if session.intro_text else None,
-         "max_upload_bytes": request.app[settings_key].max_upload_bytes},
+         "max_upload_bytes": request.app[settings_key].max_upload_bytes,
+         "poll_ms": STATUS_POLL_MS},
     )
 
 
@@ -122,4 +127,7 @@ async def phone_result(request: web.Request) -> web.Response:
         await store.complete(session, [result])
     finally:
         await store.release_upload(session)
+    if wants_page(request):
+        # A plain form post (the page's script did not run): show the done page.
+        raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=session.phone_token))
     return json_model(UploadAccepted())

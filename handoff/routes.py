@@ -5,6 +5,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import api, openapi, phone, ws
+from .demo import setup_demo_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -34,4 +35,5 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/s/{token}/status", phone.phone_status, name="phone_status")
     router.add_post("/s/{token}/result", phone.phone_result, name="phone_result")
 
+    setup_demo_routes(app)
     router.add_static("/static/", STATIC_DIR, name="static")

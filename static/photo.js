@@ -1,31 +1,148 @@
-// Photo capture: preview the chosen photo, send it, show the server's sentence on error.
+// Photo capture: choose or take a photo, preview it, scale it down, send it with progress.
+import { hideError, isContentError, ready, send, settle, watchStatus } from "./phone-common.js";
+
+/** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
+const MAX_SIDE = 2560;
+/** A JPEG already this small and within MAX_SIDE goes as it is (re-encoding only loses quality). */
+const PASS_THROUGH_BYTES = 1.5 * 1024 * 1024;
+const JPEG_QUALITY = 0.85;
+
 const form = document.getElementById("capture");
 const input = document.getElementById("file");
+const chooseStep = document.getElementById("choose-step");
+const previewStep = document.getElementById("preview-step");
 const preview = document.getElementById("preview");
-const send = document.getElementById("send");
-const error = document.getElementById("error");
+const previewNote = document.getElementById("preview-note");
+const info = document.getElementById("file-info");
+const progress = document.getElementById("progress");
+const progressBar = document.getElementById("progress-bar");
+const progressLabel = document.getElementById("progress-label");
+const retake = document.getElementById("retake");
+const sendButton = document.getElementById("send");
+
+let prepared = null;
+let choices = 0;
+let previewUrl = null;
+let sending = false;
+
+function fileSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
+
+/**
+ * The photo as it will be sent: at most MAX_SIDE px on its longest side, turned
+ * upright by its EXIF orientation, as JPEG. Files the browser cannot decode
+ * (HEIC on some phones, or not an image at all) go as they are: the server judges.
+ */
+async function downscale(file) {
+  if (typeof createImageBitmap !== "function") return { file, width: null, height: null };
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch {
+    return { file, width: null, height: null };
+  }
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  if (scale === 1 && file.type === "image/jpeg" && file.size <= PASS_THROUGH_BYTES) {
+    bitmap.close();
+    return { file, width, height };
+  }
+  try {
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff"; // JPEG has no transparency: flatten onto white, not black
+    context.fillRect(0, 0, width, height);
+    context.imageSmoothingQuality = "high";
+    context.drawImage(bitmap, 0, 0, width, height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+    if (blob) return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height };
+  } catch {
+    // A phone short of memory for the canvas: the original still works, only larger.
+  } finally {
+    bitmap.close();
+  }
+  return { file, width: null, height: null };
+}
+
+function showPreview(file) {
+  if (previewUrl) URL.revokeObjectURL(previewUrl);
+  previewUrl = URL.createObjectURL(file);
+  preview.hidden = false;
+  previewNote.hidden = true;
+  preview.src = previewUrl;
+  chooseStep.hidden = true;
+  previewStep.hidden = false;
+  progress.hidden = true;
+  info.textContent = "Preparing the photo…";
+}
+
+preview.addEventListener("error", () => {
+  preview.hidden = true;
+  previewNote.hidden = false;
+});
 
 input.addEventListener("change", () => {
   const file = input.files[0];
-  error.hidden = true;
-  if (!file) return;
-  preview.src = URL.createObjectURL(file);
-  preview.hidden = false;
-  send.disabled = false;
+  if (!file || sending) return;
+  hideError();
+  showPreview(file);
+  sendButton.disabled = true;
+  const choice = ++choices;
+  prepared = downscale(file).then((result) => {
+    if (choice === choices) { // a photo chosen since then has its own preparation
+      const size = result.width ? `${result.width} × ${result.height}, ` : "";
+      info.textContent = `Ready to send: ${size}${fileSize(result.file.size)}.`;
+      sendButton.disabled = false;
+    }
+    return result.file;
+  });
 });
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  send.disabled = true;
+async function upload() {
+  if (!prepared || sending) return;
+  sending = true;
+  hideError();
+  sendButton.disabled = true;
+  retake.setAttribute("aria-disabled", "true");
+  input.disabled = true;
+  const file = await prepared;
   const body = new FormData();
-  body.append("file", input.files[0]);
-  const response = await fetch(form.action, { method: "POST", body });
-  if (response.ok) {
-    window.location.reload();
-    return;
-  }
-  const data = await response.json().catch(() => ({ error: "Sending failed; please try again." }));
-  error.textContent = data.error;
-  error.hidden = false;
-  send.disabled = false;
+  body.append("file", file, file.name || "photo.jpg");
+  progress.hidden = false;
+  progressBar.value = 0;
+  progressLabel.textContent = "Sending… 0%";
+  const answer = await send(body, {
+    onProgress: (fraction) => {
+      const percent = Math.round(fraction * 100);
+      progressBar.value = percent;
+      progressBar.textContent = `${percent}%`;
+      progressLabel.textContent = percent < 100 ? `Sending… ${percent}%` : "Processing on the server…";
+    },
+  });
+  sending = false;
+  const resend = !isContentError(answer.status);
+  if (settle(answer, resend ? upload : chooseAgain, resend ? "Try again" : "Choose another photo")) return;
+  progress.hidden = true;
+  sendButton.disabled = false;
+  retake.removeAttribute("aria-disabled");
+  input.disabled = false;
+}
+
+/** Open the camera or file picker again (the click on the error's button allows it). */
+function chooseAgain() {
+  input.click();
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  upload();
 });
+
+// The script runs: Send waits for a photo, and the page watches the session.
+ready();
+watchStatus();

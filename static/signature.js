@@ -1,70 +1,45 @@
-// Signature pad: pointer strokes in pad pixels, sent as JSON for the server to render.
-const wrap = document.getElementById("pad-wrap");
+// Signature capture: the pad, its Undo/Redo/Clear buttons, and sending the strokes.
+import { hideError, ready, send, settle, watchStatus } from "./phone-common.js";
+import { SignaturePad } from "./signature-pad.js";
+
 const canvas = document.getElementById("pad");
-const send = document.getElementById("send");
-const clear = document.getElementById("clear");
-const error = document.getElementById("error");
-const context = canvas.getContext("2d");
-const strokes = [];
-let current = null;
+const placeholder = document.getElementById("pad-placeholder");
+const undoButton = document.getElementById("undo");
+const redoButton = document.getElementById("redo");
+const clearButton = document.getElementById("clear");
+const sendButton = document.getElementById("send");
+let sending = false;
 
-function resize() {
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = canvas.clientWidth * ratio;
-  canvas.height = canvas.clientHeight * ratio;
-  context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  redraw();
+function update(pad) {
+  placeholder.hidden = !pad.isEmpty;
+  undoButton.disabled = sending || !pad.canUndo;
+  redoButton.disabled = sending || !pad.canRedo;
+  clearButton.disabled = sending || pad.isEmpty;
+  sendButton.disabled = sending || !pad.isSignature || Boolean(pad.current);
 }
 
-function redraw() {
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  context.lineWidth = 2.5;
-  context.lineCap = "round";
-  context.lineJoin = "round";
-  for (const stroke of strokes) {
-    context.beginPath();
-    stroke.forEach(([x, y], i) => (i ? context.lineTo(x, y) : context.moveTo(x, y)));
-    context.stroke();
-  }
-  send.disabled = strokes.reduce((n, s) => n + s.length, 0) < 3;
+const pad = new SignaturePad(canvas, { onChange: update });
+
+undoButton.addEventListener("click", () => pad.undo());
+redoButton.addEventListener("click", () => pad.redo());
+clearButton.addEventListener("click", () => pad.clear());
+
+async function upload() {
+  if (sending || !pad.isSignature) return;
+  sending = true;
+  pad.locked = true;
+  hideError();
+  update(pad);
+  sendButton.textContent = "Sending…";
+  const answer = await send(JSON.stringify(pad), { contentType: "application/json" });
+  sending = false;
+  pad.locked = false;
+  sendButton.textContent = "Send";
+  if (!settle(answer, upload)) update(pad);
 }
 
-function point(event) {
-  const box = canvas.getBoundingClientRect();
-  return [event.clientX - box.left, event.clientY - box.top, Math.round(event.timeStamp)];
-}
+sendButton.addEventListener("click", upload);
 
-canvas.addEventListener("pointerdown", (event) => {
-  canvas.setPointerCapture(event.pointerId);
-  current = [point(event)];
-  strokes.push(current);
-  redraw();
-});
-canvas.addEventListener("pointermove", (event) => {
-  if (!current) return;
-  current.push(point(event));
-  redraw();
-});
-for (const type of ["pointerup", "pointercancel"]) {
-  canvas.addEventListener(type, () => { current = null; });
-}
-clear.addEventListener("click", () => { strokes.length = 0; redraw(); });
-
-send.addEventListener("click", async () => {
-  send.disabled = true;
-  const body = JSON.stringify({ width: canvas.clientWidth, height: canvas.clientHeight, strokes });
-  const response = await fetch(wrap.dataset.uploadUrl, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body,
-  });
-  if (response.ok) {
-    window.location.reload();
-    return;
-  }
-  const data = await response.json().catch(() => ({ error: "Sending failed; please try again." }));
-  error.textContent = data.error;
-  error.hidden = false;
-  send.disabled = false;
-});
-
-window.addEventListener("resize", resize);
-resize();
+ready();
+update(pad);
+watchStatus();

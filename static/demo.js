@@ -1,0 +1,213 @@
+// The demo page: create a session through the demo route, show its QR code and link,
+// follow it with the browser client, and show the result when it arrives.
+import { watchSession } from "./handoff-client.js";
+
+const root = document.getElementById("demo");
+const formats = JSON.parse(root.dataset.formats);
+const form = document.getElementById("start-form");
+const formatSelect = document.getElementById("output-format");
+const startButton = document.getElementById("start");
+const startError = document.getElementById("start-error");
+const startErrorText = document.getElementById("start-error-text");
+const sessionCard = document.getElementById("session-card");
+const qr = document.getElementById("qr");
+const phoneLink = document.getElementById("phone-link");
+const transportNote = document.getElementById("transport");
+const timeline = document.getElementById("timeline");
+const cancelButton = document.getElementById("cancel");
+const againButton = document.getElementById("again");
+const resultCard = document.getElementById("result-card");
+const resultBox = document.getElementById("result");
+
+const ORDER = ["pending", "opened", "action_started", "completed"];
+const FINAL = ["completed", "cancelled", "expired"];
+let current = null; // {session, sessionUrl, secret, watcher}
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function fillFormats() {
+  const action = form.elements.action_type.value;
+  formatSelect.replaceChildren(
+    ...formats[action].map((fmt) => element("option", { value: fmt }, fmt.toUpperCase())),
+  );
+}
+
+function showStartError(message) {
+  startErrorText.textContent = message;
+  startError.hidden = false;
+}
+
+/** A download link on this page's origin, carrying the session's client secret. */
+function downloadHref(item) {
+  const url = new URL(new URL(item.download_url).pathname, window.location.href);
+  url.searchParams.set("client_secret", current.secret);
+  return url.pathname + url.search;
+}
+
+function formatTime(date) {
+  return date.toLocaleTimeString([], {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  });
+}
+
+function resetTimeline() {
+  for (const item of timeline.children) {
+    item.classList.remove("is-reached", "is-current");
+    item.querySelector("time").textContent = "";
+    if (!ORDER.includes(item.dataset.status)) item.hidden = true;
+  }
+}
+
+function markTimeline(status) {
+  const reached = ORDER.includes(status) ? ORDER.slice(0, ORDER.indexOf(status) + 1) : [status];
+  const now = new Date();
+  for (const item of timeline.children) {
+    const isReached = reached.includes(item.dataset.status);
+    if (isReached && !item.classList.contains("is-reached")) {
+      item.classList.add("is-reached");
+      item.hidden = false;
+      const time = item.querySelector("time");
+      time.dateTime = now.toISOString();
+      time.textContent = formatTime(now);
+    }
+    item.classList.toggle("is-current", item.dataset.status === status);
+  }
+}
+
+function showResult(session) {
+  const items = session.result || [];
+  resultBox.replaceChildren();
+  for (const item of items) {
+    const href = downloadHref(item);
+    const media = item.content_type.startsWith("image/")
+      ? element("img", { src: href, alt: `Result: ${item.filename}`, class: "result__media" })
+      : element("div", { class: "document", role: "img", "aria-label": item.filename }, "PDF");
+    const facts = element("dl", { class: "result__facts" });
+    const size = item.size >= 1024 ? `${(item.size / 1024).toFixed(1)} kB` : `${item.size} bytes`;
+    for (const [term, value] of [["File", item.filename], ["Type", item.content_type],
+      ["Size", size], ["SHA-256", item.sha256],
+      ["Available until", formatTime(new Date(item.expires_at))]]) {
+      facts.append(element("dt", {}, term), element("dd", {}, value));
+    }
+    const download = element("a", { class: "button button--primary", href, download: item.filename },
+      `Download ${item.filename}`);
+    const side = element("div", { class: "result__side" });
+    side.append(facts, download);
+    resultBox.append(media, side);
+  }
+  resultCard.hidden = false;
+}
+
+const TRANSPORT_NAMES = { websocket: "a websocket", polling: "long-polling" };
+
+function onChange(session, { transport }) {
+  markTimeline(session.status);
+  if (session.status === "completed") showResult(session);
+  if (FINAL.includes(session.status)) {
+    cancelButton.hidden = session.status !== "completed";
+    cancelButton.textContent = "Discard";
+    againButton.hidden = false;
+    transportNote.textContent = `Session ${session.status}; updates came by ${TRANSPORT_NAMES[transport]}.`;
+  }
+  if (session.status === "cancelled") resultCard.hidden = true;
+}
+
+function onTransport(name) {
+  transportNote.textContent = name === "websocket"
+    ? "Live updates over a websocket."
+    : "Live updates by long-polling (websocket unavailable).";
+  root.dataset.transport = name;
+}
+
+async function start(event) {
+  event.preventDefault();
+  startError.hidden = true;
+  startButton.disabled = true;
+  startButton.textContent = "Starting…";
+  const data = new FormData(form);
+  const body = {
+    action_type: data.get("action_type"),
+    output_format: data.get("output_format"),
+    intro_text: data.get("intro_text").trim(),
+  };
+  try {
+    const response = await fetch(root.dataset.createUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      showStartError(answer.error || `The server answered ${response.status}.`);
+      return;
+    }
+    follow(answer);
+  } catch {
+    showStartError("The server could not be reached. Is it still running?");
+  } finally {
+    startButton.disabled = false;
+    startButton.textContent = "Start";
+  }
+}
+
+function follow({ session, session_url: sessionUrl, events_url: eventsUrl, qr_url: qrUrl }) {
+  current?.watcher.stop();
+  current = { session, sessionUrl, secret: session.client_secret, watcher: null };
+  qr.src = qrUrl;
+  phoneLink.href = session.url;
+  phoneLink.textContent = session.url;
+  resetTimeline();
+  resultCard.hidden = true;
+  cancelButton.hidden = false;
+  cancelButton.textContent = "Cancel";
+  cancelButton.disabled = false;
+  againButton.hidden = true;
+  sessionCard.hidden = false;
+  root.dataset.sessionId = session.id;
+  markTimeline(session.status);
+  current.watcher = watchSession({
+    eventsUrl, sessionUrl, clientSecret: current.secret, onChange, onTransport,
+    onError: (error) => { transportNote.textContent = error.message; },
+  });
+}
+
+async function cancel() {
+  if (!current) return;
+  cancelButton.disabled = true;
+  const response = await fetch(current.sessionUrl, {
+    method: "DELETE", headers: { Authorization: `Bearer ${current.secret}` },
+  }).catch(() => null);
+  cancelButton.disabled = false;
+  if (!response || !response.ok) {
+    transportNote.textContent = "Cancelling failed; try again.";
+    return;
+  }
+  // A completed session's watcher has already stopped: show the cancellation here.
+  const session = await response.json();
+  markTimeline(session.status);
+  transportNote.textContent = "Session cancelled; its result files are deleted.";
+  cancelButton.hidden = true;
+  resultCard.hidden = true;
+  againButton.hidden = false;
+}
+
+function startAnother() {
+  current?.watcher.stop();
+  current = null;
+  sessionCard.hidden = true;
+  resultCard.hidden = true;
+  form.elements.action_type[0].focus();
+}
+
+form.addEventListener("change", (event) => {
+  if (event.target.name === "action_type") fillFormats();
+});
+form.addEventListener("submit", start);
+cancelButton.addEventListener("click", cancel);
+againButton.addEventListener("click", startAnother);
+fillFormats();

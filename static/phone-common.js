@@ -1,0 +1,172 @@
+// What every capture page shares: watching the session, switching screens,
+// showing the server's error sentence with a way to try again, and sending.
+
+const root = document.getElementById("capture-screen");
+const errorBox = document.getElementById("error");
+const errorText = document.getElementById("error-text");
+const retryButton = document.getElementById("retry");
+const FINAL_SCREENS = { completed: "done", cancelled: "cancelled", expired: "expired" };
+const DEFAULT_POLL_MS = 2500;
+let retryAction = null;
+let stopWatching = () => {};
+
+export const uploadUrl = root.dataset.uploadUrl;
+
+/** Mark the script as running: the "did not finish loading" notice never shows. */
+export function ready() {
+  document.getElementById("script-fallback")?.remove();
+}
+
+/** Replace the capture screen by the done, cancelled or expired screen, for good. */
+export function showScreen(name) {
+  const screen = document.getElementById(`screen-${name}`);
+  if (!screen || !root.isConnected) return;
+  stopWatching();
+  root.remove();
+  screen.hidden = false;
+  screen.focus();
+  document.title = screen.querySelector("h1").textContent;
+}
+
+/** Show a sentence; with ``retry`` the button (labelled ``label``) calls it, without it the button is hidden. */
+export function showError(message, retry = null, label = "Try again") {
+  errorText.textContent = message;
+  retryAction = retry;
+  retryButton.hidden = retry === null;
+  retryButton.textContent = label;
+  errorBox.hidden = false;
+  errorBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+export function hideError() {
+  errorBox.hidden = true;
+  retryAction = null;
+}
+
+retryButton.addEventListener("click", () => {
+  const action = retryAction;
+  hideError();
+  action?.();
+});
+
+/** The poll interval: the page's data-poll-ms, or ?poll=<ms> (at least 100 ms). */
+function pollInterval() {
+  const asked = Number(new URLSearchParams(window.location.search).get("poll"));
+  const fromPage = Number(root.dataset.pollMs);
+  const value = asked || fromPage || DEFAULT_POLL_MS;
+  return Math.max(100, value);
+}
+
+/**
+ * Poll ``GET /s/{token}/status`` and switch screens when the session is
+ * completed, cancelled or expired while the page is open. Network errors are
+ * ignored (the next poll tries again); a hidden tab polls when it comes back.
+ */
+export function watchStatus() {
+  const interval = pollInterval();
+  let timer = null;
+  let stopped = false;
+
+  async function check() {
+    timer = null;
+    if (stopped) return;
+    if (document.visibilityState === "visible") {
+      try {
+        const response = await fetch(root.dataset.statusUrl, {
+          headers: { Accept: "application/json" }, cache: "no-store",
+        });
+        if (response.status === 404) {
+          showError("This link is no longer valid. Ask for a new QR code on your computer.");
+          stopped = true;
+          return;
+        }
+        const { status } = await response.json();
+        if (FINAL_SCREENS[status]) {
+          showScreen(FINAL_SCREENS[status]);
+          return;
+        }
+      } catch {
+        // Offline for a moment: keep the page as it is and ask again later.
+      }
+    }
+    if (!stopped) timer = setTimeout(check, interval);
+  }
+
+  function onVisible() {
+    if (document.visibilityState === "visible" && timer !== null) {
+      clearTimeout(timer);
+      check();
+    }
+  }
+
+  document.addEventListener("visibilitychange", onVisible);
+  stopWatching = () => {
+    stopped = true;
+    if (timer !== null) clearTimeout(timer);
+    document.removeEventListener("visibilitychange", onVisible);
+  };
+  timer = setTimeout(check, interval);
+}
+
+/**
+ * POST ``body`` to the upload URL with XHR (fetch cannot report upload progress).
+ * Resolves with ``{status, data}``; status 0 means the request never got an answer.
+ */
+export function send(body, { contentType = null, onProgress = () => {} } = {}) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", uploadUrl);
+    xhr.setRequestHeader("Accept", "application/json");
+    if (contentType) xhr.setRequestHeader("Content-Type", contentType);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      resolve({ status: xhr.status, data });
+    });
+    const failed = () => resolve({ status: 0, data: null });
+    xhr.addEventListener("error", failed);
+    xhr.addEventListener("timeout", failed);
+    xhr.addEventListener("abort", failed);
+    xhr.send(body);
+  });
+}
+
+/** Errors about what was sent (bad, too large, unusable): sending it again cannot help. */
+export function isContentError(status) {
+  return [400, 413, 415, 422].includes(status);
+}
+
+/**
+ * Act on an upload's answer. Success and final states switch screens and
+ * return true; any other error shows the server's sentence with ``retry``.
+ */
+export function settle({ status, data }, retry, label = "Try again") {
+  if (status >= 200 && status < 300) {
+    showScreen("done");
+    return true;
+  }
+  if (status === 409 && data?.code === "already_completed") {
+    showScreen("done");
+    return true;
+  }
+  if (status === 410) {
+    showScreen(data?.status === "cancelled" ? "cancelled" : "expired");
+    return true;
+  }
+  if (status === 404) {
+    showError(data?.error || "This link is no longer valid. Ask for a new QR code on your computer.");
+    return false;
+  }
+  const sentence = status === 0
+    ? "Sending failed: the connection was lost. Check your connection and try again."
+    : data?.error || `Sending failed (error ${status}). Please try again.`;
+  showError(sentence, retry, label);
+  return false;
+}
