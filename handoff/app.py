@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from .auth import KeyRing
+from .cors import setup_cors
 from .keys import (
     executor_key,
     keyring_key,
@@ -57,8 +58,10 @@ def create_app(settings: Settings) -> web.Application:
     app[keyring_key] = KeyRing(settings.api_keys)
     app[websockets_key] = weakref.WeakSet()
 
-    # Routes, then everything that builds links from them.
+    # Routes, cross-origin access to the API when configured, then everything that builds links.
     setup_routes(app)
+    if settings.cors_origins:
+        setup_cors(app, settings.cors_origins)
     app[presenter_key] = Presenter(settings.public_base_url, app.router)
 
     # Phone page templates.

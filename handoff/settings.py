@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     api_keys: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Origins of desktop web apps allowed to call the API from a browser (CORS).
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     base_url: str | None = None
     host: str = "0.0.0.0"
     port: int = Field(8080, ge=0, le=65535)
@@ -35,12 +37,20 @@ class Settings(BaseSettings):
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(key.strip() for key in value.split(",") if key.strip())
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin such as https://app.example")
+        return tuple(origin.rstrip("/") for origin in origins)
 
     @field_validator("base_url")
     @classmethod
