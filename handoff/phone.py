@@ -84,7 +84,9 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
         {"session": session, "token": session.phone_token,
          "action_name": ACTION_NAMES[session.action_type],
          "intro": render_intro(session.intro_text) if session.intro_text else None,
-         "max_upload_bytes": request.app[settings_key].max_upload_bytes},
+         "max_upload_bytes": request.app[settings_key].max_upload_bytes,
+         "scan_max_pages": request.app[settings_key].scan_max_pages,
+         "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
     )
 
 
