@@ -89,7 +89,8 @@ async def test_multi_document_scan_reaches_the_desktop(live_server, phone, scree
         start = second["x"] + second["width"] / 2
         await drag(page, second, first["x"] + 8 - start, 0, hold=0.6)
         assert await page.locator(".thumb").count() == 3
-        await page.locator('.thumb[data-doc="0"][data-index="0"]').click()
+        # The moved page stays selected, with its actions at hand.
+        await expect(page.locator("#selection-label")).to_have_text("Page 1 of document 1")
         await screenshot(page, "scan-6-reordered-selected")
 
         await page.click("#to-review")
