@@ -14,9 +14,8 @@ from PIL import Image
 
 from .errors import Unprocessable
 from .imaging import MAX_SIDE, encode, flatten, normalize, open_image
+from .scanfit import Point
 from .store import NewFile
-
-Point = tuple[float, float]
 
 #: A corrected page narrower or lower than this is a slip of the finger, not a page.
 MIN_PAGE_SIDE = 64

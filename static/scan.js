@@ -1,6 +1,7 @@
 // Document scan: capture pages, crop and straighten them, arrange them, send them one by one.
 import { CropEditor } from "./scan-crop.js";
 import { cornersProblem, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
+import { renderReview, sendAll } from "./scan-send.js";
 import { Filmstrip } from "./scan-strip.js";
 
 const root = document.getElementById("scan");
@@ -208,102 +209,40 @@ $("screen-preview").addEventListener("click", async (event) => {
 
 // -- review and send ----------------------------------------------------------------------
 
-function renderReview() {
-  const list = $("review-list");
-  list.replaceChildren();
-  state.documents.filter((pages) => pages.length).forEach((pages, doc, all) => {
-    const group = document.createElement("section");
-    group.className = "review__document";
-    const title = document.createElement("h2");
-    const count = `${pages.length} ${pages.length === 1 ? "page" : "pages"}`;
-    title.textContent = all.length > 1 || multi ? `Document ${doc + 1} · ${count}` : count;
-    const grid = document.createElement("div");
-    grid.className = "review__pages";
-    pages.forEach((page, index) => {
-      const figure = document.createElement("figure");
-      const img = document.createElement("img");
-      img.src = page.thumb;
-      img.alt = `Page ${index + 1}`;
-      const caption = document.createElement("figcaption");
-      caption.textContent = index + 1;
-      figure.append(img, caption);
-      grid.append(figure);
-    });
-    group.append(title, grid);
-    list.append(group);
-  });
-}
-
 $("to-review").addEventListener("click", () => {
   state.selected = null;
   say("review-error", null);
-  renderReview();
+  renderReview($("review-list"), state.documents, multi);
   show("review");
 });
 
-$("screen-review").addEventListener("click", (event) => {
+$("screen-review").addEventListener("click", async (event) => {
   const act = event.target.closest("[data-act]")?.dataset.act;
   if (act === "back") {
     show("home");
     renderHome();
-  } else if (act === "send") send();
+  } else if (act === "send") {
+    state.sending = true;
+    show("sending");
+    try {
+      await sendAll(config, state.documents, (text, done, total) => {
+        $("sending-status").textContent = text;
+        $("sending-progress").max = total;
+        $("sending-progress").value = done;
+      });
+      window.location.reload();
+    } catch (error) {
+      state.sending = false;
+      if (error.final) {
+        window.location.reload(); // completed, cancelled or expired: the server's page says which
+        return;
+      }
+      renderReview($("review-list"), state.documents, multi);
+      show("review");
+      say("review-error", `Sending stopped: ${error.message} Nothing is lost; press Send to try again.`);
+    }
+  }
 });
-
-class SendError extends Error {
-  constructor(message, status) {
-    super(message);
-    this.status = status;
-  }
-}
-
-async function call(url, init) {
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch {
-    throw new SendError("The connection was lost.", 0);
-  }
-  if (response.ok) return response;
-  const data = await response.json().catch(() => ({}));
-  throw new SendError(data.error ?? `The server answered ${response.status}.`, response.status);
-}
-
-async function send() {
-  const pages = state.documents.filter((p) => p.length)
-    .flatMap((list, doc) => list.map((page, index) => ({ page, doc, index })));
-  const progress = $("sending-progress");
-  progress.max = pages.length + 1;
-  progress.value = 0;
-  state.sending = true;
-  show("sending");
-  try {
-    // Whatever an earlier, interrupted attempt left on the server is dropped first.
-    await call(config.pagesUrl, { method: "DELETE" });
-    for (const [n, { page, doc, index }] of pages.entries()) {
-      $("sending-status").textContent = `Uploading page ${n + 1} of ${pages.length}`;
-      const body = new FormData();
-      body.append("document_index", doc);
-      body.append("page_index", index);
-      body.append("corners", JSON.stringify(page.corners.map(([x, y]) => [+x.toFixed(1), +y.toFixed(1)])));
-      body.append("file", page.photo.blob, `page-${doc + 1}-${index + 1}.jpg`);
-      await call(config.uploadUrl, { method: "POST", body });
-      progress.value = n + 1;
-    }
-    $("sending-status").textContent = "Finishing…";
-    await call(config.finalizeUrl, { method: "POST" });
-    progress.value = progress.max;
-    window.location.reload();
-  } catch (error) {
-    state.sending = false;
-    if (error.status === 410 || (error.status === 409 && !/being/.test(error.message))) {
-      window.location.reload(); // completed, cancelled or expired: the server's page says which
-      return;
-    }
-    renderReview();
-    show("review");
-    say("review-error", `Sending stopped: ${error.message} Nothing is lost; press Send to try again.`);
-  }
-}
 
 // -- the desktop may cancel, or the link expire, while the phone is busy ------------------
 
