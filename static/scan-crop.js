@@ -31,7 +31,9 @@ export class CropEditor {
     this.outline = element("polygon", { class: "crop-outline" });
     this.overlay.append(this.shade, this.outline);
     this.handles = NAMES.map((name, i) => this.makeHandle(name, i));
-    window.addEventListener("resize", () => this.photo && this.layout());
+    // The stage changes size with the note below it and on rotation; the photo follows.
+    new ResizeObserver(() => this.photo && !this.stage.closest("[hidden]") && this.layout())
+      .observe(this.stage);
   }
 
   makeHandle(name, i) {

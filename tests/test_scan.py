@@ -10,6 +10,8 @@ from PIL import Image
 from pypdf import PdfReader
 from yarl import URL
 
+from handoff.keys import store_key
+
 from .conftest import BASE_URL, A
 from .media import jpeg, png
 from .scanmedia import ANGLED, GRID, grid_page, photographed, to_jpeg
@@ -380,3 +382,20 @@ async def test_size_limit_counts_the_page_not_the_form(make_client):
     _, token = await new_scan(client)
     response = await upload(client, token, page)
     assert response.status == 413 and f"{len(page) - 1} bytes" in (await response.json())["error"]
+
+
+async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
+    client = await make_client(session_ttl=0.3)
+    store = client.app[store_key]
+    cancelled, token = await new_scan(client)
+    await accepted(client, token, plain(100, 100))
+    record = await store.get(cancelled["id"])
+    assert len(await store.scan_pages(record)) == 1
+    await client.delete(f"/api/v1/sessions/{cancelled['id']}", headers=A)
+    assert await store.scan_pages(record) == []
+
+    expiring, token = await new_scan(client)
+    await accepted(client, token, plain(100, 100))
+    record = await store.get(expiring["id"])
+    await asyncio.sleep(0.4)
+    assert await store.scan_pages(record) == []

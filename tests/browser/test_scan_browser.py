@@ -136,3 +136,35 @@ async def test_multi_document_scan_reaches_the_desktop(live_server, phone, scree
     assert landscape[0] > landscape[1]  # the reordered page now comes first
     assert abs(untouched[0] - 400) <= 6 and abs(untouched[1] - 560) <= 6
     assert dragged[0] < untouched[0] - 20  # the dragged corner narrowed the page
+
+
+async def test_single_page_retaken_without_detected_edges(live_server, phone, screenshot):
+    async with aiohttp.ClientSession(live_server.base_url, headers=A) as api:
+        created = await api.post("/api/v1/sessions",
+                                 json={"action_type": "scan", "output_format": "images"})
+        session = await created.json()
+        page = await phone.new_page()
+        await page.goto(session["url"])
+        assert await page.locator("#next-document").is_hidden()
+
+        await capture(page, page_file("first.jpg", photographed(grid_page(marks=1), ANGLED)))
+        await page.click("#screen-crop [data-act=crop-done]")
+        await page.click("#screen-preview [data-act=retake]")
+        # A photo with no page edges to find: the inset rectangle is suggested.
+        await page.set_input_files("#camera", files=[
+            page_file("plain.jpg", Image.new("RGB", (600, 800), "#d9d4c7"))])
+        await expect(page.locator("#crop-note")).to_contain_text("No page edges found")
+        await screenshot(page, "scan-11-crop-fallback")
+        await page.click("#screen-crop [data-act=reset]")
+        await accept(page)
+        assert await page.locator(".thumb").count() == 1
+        await page.click("#to-review")
+        await page.click("#screen-review [data-act=send]")
+        await page.wait_for_selector("text=Sent.")
+
+        state = await (await api.get(f"/api/v1/sessions/{session['id']}")).json()
+        (document,) = state["scan_result"]["documents"]
+        (only,) = document["pages"]
+        response = await api.get(URL(only["url"]).path)
+        image = Image.open(io.BytesIO(await response.read()))
+    assert only["content_type"] == "image/jpeg" and image.size == (600, 800)
