@@ -23,6 +23,8 @@ MIN_PAGE_SIDE = 64
 EDGE_TOLERANCE = 2.0
 #: The shorter side of every PDF page: the width of A4 in points (210 mm).
 PDF_SHORT_SIDE = 595.28
+#: The PDF specification's largest page side without a user unit (200 inches).
+PDF_LONGEST = 14400.0
 
 
 def check_corners(corners: Sequence[Point], width: int, height: int) -> list[Point]:
@@ -122,8 +124,9 @@ def process_page(data: bytes, corners: Sequence[Point] | None) -> tuple[bytes, t
 
 def _page_layout(width_px: int, height_px: int, _dpi: object) -> tuple[float, float, float, float]:
     # The shorter side is A4's width, so an A4-proportioned page prints as A4
-    # and every other page keeps its own aspect ratio.
-    scale = PDF_SHORT_SIDE / min(width_px, height_px)
+    # and every other page keeps its own aspect ratio; a strip as long as a
+    # till receipt stays within the 200-inch page size every viewer supports.
+    scale = min(PDF_SHORT_SIDE / min(width_px, height_px), PDF_LONGEST / max(width_px, height_px))
     width, height = width_px * scale, height_px * scale
     return width, height, width, height
 

@@ -171,12 +171,14 @@ async def test_pdf_pages_embed_the_jpeg_and_follow_its_aspect_ratio(client):
     session, token = await new_scan(client)
     await accepted(client, token, plain(620, 877))  # A4 proportions
     await accepted(client, token, plain(900, 300), page=1)
+    await accepted(client, token, plain(64, 2000), page=2)  # a till receipt
     await finalize(client, token)
     _, pdf = await download(client, (await scan_result(client, session))["documents"][0]["pdf_url"])
     reader = PdfReader(io.BytesIO(pdf))
     boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
     assert boxes[0] == pytest.approx((595.28, 842.0), abs=1.0)
     assert boxes[1] == pytest.approx((1785.84, 595.28), abs=1.0)
+    assert boxes[2] == pytest.approx((460.8, 14400.0), abs=1.0)  # the PDF's largest page
     for page in reader.pages:
         (image,) = page["/Resources"]["/XObject"].values()
         assert image.get_object()["/Filter"] == "/DCTDecode"
