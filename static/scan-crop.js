@@ -58,6 +58,7 @@ export class CropEditor {
   /** Show ``photo`` (from loadPhoto) with the given corners in its pixels. */
   open(photo, corners) {
     this.photo = photo;
+    this.touched = false;
     this.corners = corners.map(([x, y]) => [x, y]);
     this.image.src = photo.image.src;
     requestAnimationFrame(() => this.layout());
@@ -151,6 +152,7 @@ export class CropEditor {
 
   place(i, x, y) {
     const { width, height } = this.photo;
+    this.touched = true;
     this.corners[i] = [Math.min(Math.max(x, 0), width), Math.min(Math.max(y, 0), height)];
     this.render();
   }

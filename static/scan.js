@@ -72,6 +72,13 @@ function renderHome() {
   }
 }
 
+/** Free a photo's decoded image unless a page still shows it. */
+function release(photo) {
+  if (photo && !state.documents.some((pages) => pages.some((page) => page.photo === photo))) {
+    URL.revokeObjectURL(photo.image.src);
+  }
+}
+
 function tidy() {
   // Empty documents vanish, except the last one, which may be waiting for its first page.
   state.documents = state.documents.filter((pages, d) => pages.length || d === state.documents.length - 1);
@@ -109,6 +116,7 @@ $("selection").addEventListener("click", (event) => {
   if (act === "delete") {
     const [page] = state.documents[doc].splice(index, 1);
     URL.revokeObjectURL(page.thumb);
+    release(page.photo);
     state.selected = null;
     tidy();
     renderHome();
@@ -138,16 +146,23 @@ camera.addEventListener("change", async () => {
   camera.value = "";
   if (!file) return;
   const replace = state.draft?.replace ?? null;
+  const previous = state.draft?.photo;
   say("home-error", null);
   cropHint = "Finding the page…";
   try {
     const photo = await loadPhoto(file);
-    show("crop");
-    crop.open(photo, [[0, 0], [photo.width, 0], [photo.width, photo.height], [0, photo.height]]);
+    const { width, height } = photo;
+    const draft = { photo, corners: [[0, 0], [width, 0], [width, height], [0, height]], replace };
+    openDraft(draft);
+    release(previous); // a retaken photo that no page shows
     const { corners, detected } = await suggestCorners(config.detectUrl, photo);
     cropHint = detected ? "Page found. Adjust the corners if needed."
       : "No page edges found: drag the corners onto the page's corners.";
-    openDraft({ photo, corners, replace });
+    // Only if the user is still on this photo's crop screen and has not moved a corner yet.
+    if (state.draft === draft && !$("screen-crop").hidden && !crop.touched) {
+      draft.corners = corners;
+      crop.open(photo, corners);
+    }
   } catch (error) {
     show("home");
     say("home-error", error.message);
@@ -168,6 +183,7 @@ $("screen-crop").addEventListener("click", (event) => {
   const act = event.target.closest("[data-act]")?.dataset.act;
   if (act === "retake") retake();
   else if (act === "cancel") {
+    release(state.draft.photo);
     state.draft = null;
     show("home");
     renderHome();
@@ -194,8 +210,10 @@ $("screen-preview").addEventListener("click", async (event) => {
     const { photo, corners, replace } = state.draft;
     const page = { photo, corners, thumb: await thumbnail($("preview")) };
     if (replace) {
-      URL.revokeObjectURL(state.documents[replace.doc][replace.index].thumb);
+      const old = state.documents[replace.doc][replace.index];
+      URL.revokeObjectURL(old.thumb);
       state.documents[replace.doc][replace.index] = page;
+      release(old.photo);
       state.selected = replace;
     } else {
       state.documents[state.documents.length - 1].push(page);

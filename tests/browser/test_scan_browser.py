@@ -150,9 +150,13 @@ async def test_single_page_retaken_without_detected_edges(live_server, phone, sc
         await capture(page, page_file("first.jpg", photographed(grid_page(marks=1), ANGLED)))
         await page.click("#screen-crop [data-act=crop-done]")
         await page.click("#screen-preview [data-act=retake]")
-        # A photo with no page edges to find: the inset rectangle is suggested.
+        # A 12-megapixel photo stored sideways (EXIF orientation 6) with no page
+        # edges to find: the inset rectangle is suggested.
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        sideways = to_jpeg(Image.new("RGB", (4000, 3000), "#d9d4c7"), exif=exif)
         await page.set_input_files("#camera", files=[
-            page_file("plain.jpg", Image.new("RGB", (600, 800), "#d9d4c7"))])
+            {"name": "plain.jpg", "mimeType": "image/jpeg", "buffer": sideways}])
         await expect(page.locator("#crop-note")).to_contain_text("No page edges found")
         await screenshot(page, "scan-11-crop-fallback")
         await page.click("#screen-crop [data-act=reset]")
@@ -167,4 +171,5 @@ async def test_single_page_retaken_without_detected_edges(live_server, phone, sc
         (only,) = document["pages"]
         response = await api.get(URL(only["url"]).path)
         image = Image.open(io.BytesIO(await response.read()))
-    assert only["content_type"] == "image/jpeg" and image.size == (600, 800)
+    # Upright (EXIF honoured) and scaled down to 3000 px in the browser.
+    assert only["content_type"] == "image/jpeg" and image.size == (2250, 3000)
