@@ -63,6 +63,7 @@ function renderHome() {
   $("to-review").classList.toggle("button--primary", count > 0);
   add.classList.toggle("button--primary", count === 0);
   say("home-error", full ? `That is the most pages one scan can hold (${maxPages}).` : null);
+  $("strip-hint").hidden = count < 2 || Boolean(state.selected);
   const selection = $("selection");
   selection.hidden = !state.selected;
   if (state.selected) {
