@@ -30,6 +30,7 @@ export function renderReview(list, documents, multi) {
 class SendError extends Error {
   constructor(message, status, code) {
     super(message);
+    this.status = status;
     this.final = status === 410 || (status === 409 && code !== "upload_in_progress");
   }
 }
@@ -64,7 +65,15 @@ export async function sendAll(config, documents, progress) {
     body.append("page_index", index);
     body.append("corners", JSON.stringify(page.corners.map(([x, y]) => [+x.toFixed(1), +y.toFixed(1)])));
     body.append("file", page.photo.blob, `page-${doc + 1}-${index + 1}.jpg`);
-    await call(config.uploadUrl, { method: "POST", body });
+    try {
+      await call(config.uploadUrl, { method: "POST", body });
+    } catch (error) {
+      // Say which page, so the user knows which one to re-crop or retake.
+      const where = documents.filter((p) => p.length).length > 1
+        ? `Page ${index + 1} of document ${doc + 1}` : `Page ${index + 1}`;
+      if (error.status >= 400 && error.status < 500 && !error.final) error.message = `${where}: ${error.message}`;
+      throw error;
+    }
   }
   progress("Finishing…", pages.length, total);
   await call(config.finalizeUrl, { method: "POST" });

@@ -353,28 +353,6 @@ async def test_scan_result_has_the_go_shape_in_get_result_and_websocket(client):
     assert poll.status == 200 and body["scan_result"] == expected and len(body["items"]) == 2
 
 
-async def test_detect_finds_an_angled_page(client):
-    _, token = await new_scan(client)
-    photo = to_jpeg(photographed(grid_page(), ANGLED, background="#4a3b2c", noise=10))
-    form = FormData()
-    form.add_field("file", photo, filename="page.jpg")
-    response = await client.post(f"/s/{token}/scan/detect", data=form)
-    body = await response.json()
-    assert response.status == 200 and body["detected"] is True
-    assert (body["width"], body["height"]) == (900, 1000)
-    for (x, y), (ex, ey) in zip(body["corners"], ANGLED):
-        assert abs(x - ex) <= 3 and abs(y - ey) <= 3, body["corners"]
-
-
-async def test_detect_falls_back_to_an_inset_rectangle(client):
-    _, token = await new_scan(client)
-    form = FormData()
-    form.add_field("file", to_jpeg(Image.new("RGB", (500, 400), "#808080")), filename="p.jpg")
-    body = await (await client.post(f"/s/{token}/scan/detect", data=form)).json()
-    assert body["detected"] is False
-    assert body["corners"] == [[40, 32], [460, 32], [460, 368], [40, 368]]
-
-
 async def test_size_limit_counts_the_page_not_the_form(make_client):
     page = plain(300, 300)
     client = await make_client(scan_upload_max_bytes=len(page))
@@ -401,3 +379,4 @@ async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
     record = await store.get(expiring["id"])
     await asyncio.sleep(0.4)
     assert await store.scan_pages(record) == []
+
