@@ -40,17 +40,27 @@ export async function decode(blob) {
 }
 
 /**
- * The camera's photo upright and at most MAX_SIDE pixels long, as a JPEG blob
- * with its size and a decoded <img> of it (whose pixels the corners refer to).
+ * The camera's photo upright and at most MAX_SIDE pixels long, as a JPEG blob of
+ * at most ``maxBytes``, with its size and a decoded <img> of it (whose pixels the
+ * corners refer to).
  */
-export async function loadPhoto(file) {
+export async function loadPhoto(file, maxBytes = Infinity) {
   const original = await decode(file);
-  const [width, height] = fit(original.naturalWidth, original.naturalHeight, MAX_SIDE);
-  const canvas = canvasOf(width, height);
-  canvas.getContext("2d").drawImage(original, 0, 0, width, height);
-  URL.revokeObjectURL(original.src);
-  const blob = await toBlob(canvas);
-  return { blob, width, height, image: await decode(blob) };
+  let side = MAX_SIDE;
+  let quality = 0.92;
+  for (;;) {
+    const [width, height] = fit(original.naturalWidth, original.naturalHeight, side);
+    const canvas = canvasOf(width, height);
+    canvas.getContext("2d").drawImage(original, 0, 0, width, height);
+    const blob = await toBlob(canvas, quality);
+    // Over the server's per-page limit: lower the quality a little, then the size.
+    if (blob.size <= maxBytes || side < 400) {
+      URL.revokeObjectURL(original.src);
+      return { blob, width, height, image: await decode(blob) };
+    }
+    if (quality > 0.75) quality -= 0.08;
+    else side = Math.round(side * 0.8);
+  }
 }
 
 /** The rectangle a little inside the photo's edges: the fallback suggestion. */

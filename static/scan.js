@@ -151,7 +151,7 @@ camera.addEventListener("change", async () => {
   say("home-error", null);
   cropHint = "Finding the page…";
   try {
-    const photo = await loadPhoto(file);
+    const photo = await loadPhoto(file, Number(config.maxBytes));
     const { width, height } = photo;
     const draft = { photo, corners: [[0, 0], [width, 0], [width, height], [0, height]], replace };
     openDraft(draft);
