@@ -166,6 +166,13 @@ async def test_single_page_retaken_without_detected_edges(live_server, phone, sc
         await screenshot(page, "scan-11-crop-fallback")
         await page.click("#screen-crop [data-act=reset]")
         await accept(page)
+        # A second page, selected and deleted again: it is not sent.
+        await page.click("#add-page")
+        await capture(page, page_file("extra.jpg", photographed(grid_page(marks=2), ANGLED)))
+        await accept(page)
+        await page.locator('.thumb[data-index="1"]').click()
+        await screenshot(page, "scan-12-single-selected")
+        await page.click("#selection [data-act=delete]")
         assert await page.locator(".thumb").count() == 1
         await page.click("#to-review")
         await page.click("#screen-review [data-act=send]")
