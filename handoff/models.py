@@ -245,3 +245,35 @@ class SignatureStrokes(BaseModel):
         if total > 200_000:
             raise ValueError("a signature may hold at most 200000 points")
         return strokes
+
+
+Corner = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class ScanCorners(BaseModel):
+    """The ``corners`` field of a scan page upload: top-left, top-right,
+    bottom-right, bottom-left, in the uploaded image's pixels."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    corners: list[Corner] = Field(min_length=4, max_length=4)
+
+
+class ScanPageAccepted(BaseModel):
+    """``POST /s/{token}/scan/upload``. The first three fields are the Go server's."""
+
+    status: Literal["page accepted"] = "page accepted"
+    document_index: int
+    page_index: int
+    pages: int = Field(description="pages held for this session so far")
+    width: int
+    height: int
+
+
+class CornerSuggestion(BaseModel):
+    """``POST /s/{token}/scan/detect``: where the page's corners probably are."""
+
+    corners: list[Corner]
+    detected: bool = Field(description="false: no page stood out; an inset rectangle is suggested")
+    width: int
+    height: int

@@ -91,7 +91,9 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
          "action_name": ACTION_NAMES[session.action_type],
          "intro": render_intro(session.intro_text) if session.intro_text else None,
          "max_upload_bytes": request.app[settings_key].max_upload_bytes,
-         "poll_ms": STATUS_POLL_MS},
+         "poll_ms": STATUS_POLL_MS,
+         "scan_max_pages": request.app[settings_key].scan_max_pages,
+         "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
     )
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import api, openapi, phone, ws
+from . import api, openapi, phone, scan, ws
 from .demo import setup_demo_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -34,6 +34,10 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/s/{token}/action", phone.phone_action, name="phone_action", allow_head=False)
     router.add_get("/s/{token}/status", phone.phone_status, name="phone_status")
     router.add_post("/s/{token}/result", phone.phone_result, name="phone_result")
+    router.add_post("/s/{token}/scan/detect", scan.scan_detect, name="scan_detect")
+    router.add_post("/s/{token}/scan/upload", scan.scan_upload, name="scan_upload")
+    router.add_delete("/s/{token}/scan/pages", scan.scan_clear, name="scan_pages")
+    router.add_post("/s/{token}/scan/finalize", scan.scan_finalize, name="scan_finalize")
 
     setup_demo_routes(app)
     router.add_static("/static/", STATIC_DIR, name="static")

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Conflict, Gone, NotFound
+from ..errors import BadRequest, Conflict, Gone, NotFound
 
 PENDING = "pending"
 OPENED = "opened"
@@ -190,6 +190,20 @@ def ensure_accepts_upload(record: "Session | Tombstone | None") -> "Session":
     return record
 
 
+def page_limit_error(max_pages: int) -> BadRequest:
+    return BadRequest(
+        f"This scan already has the most pages allowed ({max_pages}); send it or remove a page.",
+        code="too_many_pages",
+        extra={"limit": max_pages},
+    )
+
+
+def finalizing_error() -> Conflict:
+    return Conflict(
+        "The scan is being finished; no pages can be changed now.", code="upload_in_progress"
+    )
+
+
 class SessionStore(abc.ABC):
     """Sessions, tombstones and result files, with their timers and events."""
 
@@ -226,14 +240,34 @@ class SessionStore(abc.ABC):
     async def release_upload(self, session: Session) -> None: ...
 
     @abc.abstractmethod
+    async def put_scan_page(
+        self, session: Session, document_index: int, page_index: int, page: bytes, *,
+        max_pages: int,
+    ) -> int:
+        """Hold one processed scan page until finalize; returns how many are held.
+
+        A page at an index already held replaces it (a retake). Raises BadRequest
+        when a new page would pass ``max_pages``, Conflict while the session is
+        being finalized, and what :func:`ensure_accepts_upload` raises."""
+
+    @abc.abstractmethod
+    async def scan_pages(self, session: Session) -> list[list[bytes]]:
+        """The held pages grouped by document, documents and pages in index order."""
+
+    @abc.abstractmethod
+    async def clear_scan_pages(self, session: Session) -> None:
+        """Drop every held page (the phone starts sending afresh); raises like put."""
+
+    @abc.abstractmethod
     async def complete(
         self,
         session: Session,
         files: list[NewFile],
         scan_documents: list[dict[str, Any]] | None = None,
     ) -> list[ResultInfo]:
-        """Store the files and move to completed. ``scan_documents`` refer to
-        files by their index in ``files`` (``{"pdf": i}`` or ``{"pages": [i, ...]}``)."""
+        """Store the files and move to completed; held scan pages are dropped.
+        ``scan_documents`` refer to files by their index in ``files``
+        (``{"pdf": i}`` or ``{"pages": [i, ...]}``)."""
 
     @abc.abstractmethod
     async def cancel(self, session: Session) -> None:

@@ -25,6 +25,8 @@ from .base import (
     Subscription,
     Tombstone,
     ensure_accepts_upload,
+    finalizing_error,
+    page_limit_error,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class MemoryStore(SessionStore):
         self._files: dict[str, ResultFile] = {}
         self._file_timers: dict[str, asyncio.TimerHandle] = {}
         self._watchers: dict[str, set[Subscription]] = {}
+        #: Scan pages held until finalize: session id -> (document, page) -> JPEG.
+        self._scan_pages: dict[str, dict[tuple[int, int], bytes]] = {}
 
     # -- reading -----------------------------------------------------------
 
@@ -118,6 +122,28 @@ class MemoryStore(SessionStore):
     async def release_upload(self, session: Session) -> None:
         session.busy = False
 
+    async def put_scan_page(
+        self, session: Session, document_index: int, page_index: int, page: bytes, *,
+        max_pages: int,
+    ) -> int:
+        self._check_scan_change(session)
+        held = self._scan_pages.setdefault(session.id, {})
+        key = (document_index, page_index)
+        if key not in held and len(held) >= max_pages:
+            raise page_limit_error(max_pages)
+        held[key] = page
+        return len(held)
+
+    async def scan_pages(self, session: Session) -> list[list[bytes]]:
+        documents: dict[int, list[tuple[int, bytes]]] = {}
+        for (document, page), data in sorted(self._scan_pages.get(session.id, {}).items()):
+            documents.setdefault(document, []).append((page, data))
+        return [[data for _, data in pages] for pages in documents.values()]
+
+    async def clear_scan_pages(self, session: Session) -> None:
+        self._check_scan_change(session)
+        self._scan_pages.pop(session.id, None)
+
     async def complete(
         self,
         session: Session,
@@ -133,6 +159,7 @@ class MemoryStore(SessionStore):
                 for document in scan_documents
             ]
         session.result = infos
+        self._scan_pages.pop(session.id, None)
         session.completed_at = now
         session.busy = False
         self._change(session, COMPLETED)
@@ -147,6 +174,7 @@ class MemoryStore(SessionStore):
             self._drop_file(info.download_id)
         session.result = []
         session.scan_documents = None
+        self._scan_pages.pop(session.id, None)
         self._change(session, CANCELLED)
 
     async def delete_file(self, download_id: str) -> bool:
@@ -182,6 +210,7 @@ class MemoryStore(SessionStore):
         self._by_secret.clear()
         self._by_owner.clear()
         self._files.clear()
+        self._scan_pages.clear()
 
     # -- internals ---------------------------------------------------------
 
@@ -191,6 +220,11 @@ class MemoryStore(SessionStore):
     def _check_accepts_upload(self, session: Session) -> None:
         # The record under the id may by now be the tombstone of this session.
         ensure_accepts_upload(self._records.get(session.id))
+
+    def _check_scan_change(self, session: Session) -> None:
+        self._check_accepts_upload(session)
+        if session.busy:
+            raise finalizing_error()
 
     def _change(self, session: Session, status: str) -> None:
         session.status = status
@@ -225,6 +259,7 @@ class MemoryStore(SessionStore):
             version=session.version + 1,
         )
         self._records[session_id] = tombstone
+        self._scan_pages.pop(session_id, None)
         self._by_token[session.phone_token] = tombstone
         owned = self._by_owner.get(session.owner)
         if owned is not None:
