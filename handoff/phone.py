@@ -55,31 +55,37 @@ def _message(request: web.Request, status: int, title: str, message: str, tone: 
     )
 
 
-async def phone_page(request: web.Request) -> web.Response:
-    """First stop of the link: marks the session opened, then intro or capture."""
+async def _open(request: web.Request) -> Session | web.Response:
+    """The session behind the link, marked opened; or the page to show instead."""
     record = await _record(request)
     if (page := _closed_page(request, record)) is not None:
         return page
     assert isinstance(record, Session)
     await request.app[store_key].mark_opened(record)
-    if record.intro_text:
+    return record
+
+
+async def phone_page(request: web.Request) -> web.Response:
+    """First stop of the link: marks the session opened, then intro or capture."""
+    session = await _open(request)
+    if not isinstance(session, Session):
+        return session
+    if session.intro_text:
         return aiohttp_jinja2.render_template(
             "intro.html",
             request,
-            {"session": record, "intro": render_intro(record.intro_text),
-             "token": record.phone_token, "action_name": ACTION_NAMES[record.action_type],
+            {"session": session, "intro": render_intro(session.intro_text),
+             "token": session.phone_token, "action_name": ACTION_NAMES[session.action_type],
              "poll_ms": STATUS_POLL_MS},
         )
-    return await _capture_page(request, record)
+    return await _capture_page(request, session)
 
 
 async def phone_action(request: web.Request) -> web.Response:
-    record = await _record(request)
-    if (page := _closed_page(request, record)) is not None:
-        return page
-    assert isinstance(record, Session)
-    await request.app[store_key].mark_opened(record)
-    return await _capture_page(request, record)
+    session = await _open(request)
+    if not isinstance(session, Session):
+        return session
+    return await _capture_page(request, session)
 
 
 async def _capture_page(request: web.Request, session: Session) -> web.Response:
