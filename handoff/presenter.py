@@ -1,10 +1,12 @@
 """Turns store records into the JSON the desktop sees (sessions, results, events).
 
-A session's JSON is built once per version and kept on the session, so
-repeated GETs, 304 checks and pushes cost a dictionary lookup.
+A session's JSON is built once per version and kept in a bounded cache, so
+repeated GETs and pushes cost a dictionary lookup while thousands of idle
+sessions do not each carry half a kilobyte of serialised JSON.
 """
 
 import json
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -21,6 +23,9 @@ from .models import (
 from .store import ResultInfo, Session, Tombstone
 from .store.base import COMPLETED
 
+#: Session versions whose JSON is kept (about 0.75 KiB each): the sessions being polled.
+CACHED_VERSIONS = 4096
+
 
 def rfc3339(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
@@ -33,6 +38,8 @@ class Presenter:
         self._base = base_url.rstrip("/")
         self._ws_base = "ws" + self._base.removeprefix("http")
         self._router = router
+        # (session id, version) -> JSON; a change makes a new key, so no entry is ever stale.
+        self._cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
 
     # -- links -------------------------------------------------------------
 
@@ -116,9 +123,16 @@ class Presenter:
         """The JSON body of ``GET /api/v1/sessions/{id}`` for this record."""
         if isinstance(record, Tombstone):
             return json.dumps({"id": record.id, "status": record.status}).encode()
-        if record.cache is None:
-            record.cache = self.session_model(record).model_dump_json(exclude_none=True).encode()
-        return record.cache
+        key = (record.id, record.version)
+        body = self._cache.get(key)
+        if body is None:
+            body = self.session_model(record).model_dump_json(exclude_none=True).encode()
+            self._cache[key] = body
+            if len(self._cache) > CACHED_VERSIONS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return body
 
     def result_poll(self, record: Session | Tombstone) -> tuple[int, ResultPoll]:
         """Status code and body of the result poll."""

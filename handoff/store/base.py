@@ -104,8 +104,6 @@ class Session:
     scan_documents: list[dict[str, Any]] | None = None
     #: True while a phone upload is being processed (others get 409).
     busy: bool = False
-    #: Serialised JSON of the current version, filled by the presenter.
-    cache: bytes | None = None
 
     @property
     def expires_at(self) -> float:

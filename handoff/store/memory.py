@@ -195,7 +195,6 @@ class MemoryStore(SessionStore):
     def _change(self, session: Session, status: str) -> None:
         session.status = status
         session.version += 1
-        session.cache = None
         self._publish(session)
 
     def _publish(self, record: Session | Tombstone) -> None:
