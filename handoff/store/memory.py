@@ -5,6 +5,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections import deque
 from typing import Any
 
 from ..errors import Conflict, Gone
@@ -29,13 +30,18 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
+#: Tombstones forgotten per loop iteration, so a mass forgetting does not stall the loop.
+FORGET_BATCH = 1000
+
 
 class MemoryStore(SessionStore):
     """Everything lives in dicts on one loop; must be created inside a running loop.
 
-    Each session has exactly one timer at a time: its expiry while alive, then
-    the tombstone's end. Each file has its own. A timer is cancelled whenever
-    its entry goes early, so a stale timer can never remove a fresh entry.
+    Each live session has one timer, its expiry; each file has its own. A timer
+    is cancelled whenever its entry goes early, so a stale timer can never
+    remove a fresh entry. Tombstones all last ``tombstone_ttl``, so they are
+    forgotten in the order they were made: one queue and one timer serve them
+    all, which keeps a tombstone small.
     """
 
     def __init__(self, *, tombstone_ttl: float, render: EventRenderer) -> None:
@@ -50,6 +56,9 @@ class MemoryStore(SessionStore):
         self._files: dict[str, ResultFile] = {}
         self._file_timers: dict[str, asyncio.TimerHandle] = {}
         self._watchers: dict[str, set[Subscription]] = {}
+        #: (loop time to forget it, session id) of each tombstone, oldest first.
+        self._graves: deque[tuple[float, str]] = deque()
+        self._grave_timer: asyncio.TimerHandle | None = None
 
     # -- reading -----------------------------------------------------------
 
@@ -175,6 +184,10 @@ class MemoryStore(SessionStore):
     async def close(self) -> None:
         for handle in [*self._timers.values(), *self._file_timers.values()]:
             handle.cancel()
+        if self._grave_timer is not None:
+            self._grave_timer.cancel()
+            self._grave_timer = None
+        self._graves.clear()
         self._timers.clear()
         self._file_timers.clear()
         self._records.clear()
@@ -230,15 +243,28 @@ class MemoryStore(SessionStore):
             owned.pop(session_id, None)
             if not owned:
                 del self._by_owner[session.owner]
-        self._timers[session_id] = self._loop.call_later(
-            self._tombstone_ttl, self._forget, session_id
-        )
+        self._timers.pop(session_id, None)
+        self._graves.append((self._loop.time() + self._tombstone_ttl, session_id))
+        if self._grave_timer is None:
+            self._grave_timer = self._loop.call_at(self._graves[0][0], self._forget_due)
         log.debug("session %s expired", session_id)
         self._publish(tombstone)
 
+    def _forget_due(self) -> None:
+        """Forget the tombstones whose time has come, a batch per loop iteration."""
+        self._grave_timer = None
+        now = self._loop.time()
+        graves = self._graves
+        for _ in range(FORGET_BATCH):
+            if not graves or graves[0][0] > now:
+                break
+            self._forget(graves.popleft()[1])
+        if graves:
+            # A time already past runs on the next iteration, after what else is ready.
+            self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
+
     def _forget(self, session_id: str) -> None:
         record = self._records.pop(session_id, None)
-        self._timers.pop(session_id, None)
         if record is not None:
             self._by_token.pop(record.phone_token, None)
             self._by_secret.pop(record.client_secret, None)

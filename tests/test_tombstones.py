@@ -1,0 +1,55 @@
+"""Tombstones: answer ``expired`` for TOMBSTONE_TTL, then are forgotten (404), oldest first."""
+
+import asyncio
+
+from handoff.keys import store_key
+from handoff.store import memory
+
+from .conftest import A
+
+
+async def create(client, ttl: float) -> str:
+    response = await client.post(
+        "/api/v1/sessions",
+        json={"action_type": "photo", "output_format": "jpg", "session_ttl": ttl},
+        headers=A,
+    )
+    assert response.status == 201
+    return (await response.json())["id"]
+
+
+async def status_of(client, session_id: str) -> int | str:
+    response = await client.get(f"/api/v1/sessions/{session_id}", headers=A)
+    return response.status if response.status != 200 else (await response.json())["status"]
+
+
+async def test_a_tombstone_answers_expired_then_is_forgotten(make_client):
+    client = await make_client(tombstone_ttl=0.3)
+    session_id = await create(client, 1)
+    await asyncio.sleep(1.1)
+    assert await status_of(client, session_id) == "expired"
+    await asyncio.sleep(0.4)
+    assert await status_of(client, session_id) == 404
+
+
+async def test_many_tombstones_are_forgotten_in_batches(make_client, monkeypatch):
+    monkeypatch.setattr(memory, "FORGET_BATCH", 2)
+    client = await make_client(tombstone_ttl=0.2)
+    ids = [await create(client, 1) for _ in range(5)]
+    await asyncio.sleep(1.1)
+    assert [await status_of(client, sid) for sid in ids] == ["expired"] * 5
+    await asyncio.sleep(0.35)
+    assert [await status_of(client, sid) for sid in ids] == [404] * 5
+    store = client.app[store_key]
+    assert not store._graves and store._grave_timer is None
+
+
+async def test_tombstones_hold_no_timer_of_their_own(make_client):
+    client = await make_client(tombstone_ttl=60)
+    session_id = await create(client, 1)
+    await asyncio.sleep(1.1)
+    store = client.app[store_key]
+    assert session_id not in store._timers
+    assert [sid for _, sid in store._graves] == [session_id]
+    await store.close()
+    assert store._grave_timer is None and not store._graves
