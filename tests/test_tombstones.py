@@ -33,7 +33,7 @@ async def test_a_tombstone_answers_expired_then_is_forgotten(make_client):
 
 
 async def test_many_tombstones_are_forgotten_in_batches(make_client, monkeypatch):
-    monkeypatch.setattr(memory, "FORGET_BATCH", 2)
+    monkeypatch.setattr(memory, "BATCH", 2)
     client = await make_client(tombstone_ttl=0.2)
     ids = [await create(client, 1) for _ in range(5)]
     await asyncio.sleep(1.1)
@@ -53,3 +53,17 @@ async def test_tombstones_hold_no_timer_of_their_own(make_client):
     assert [sid for _, sid in store._graves] == [session_id]
     await store.close()
     assert store._grave_timer is None and not store._graves
+
+
+async def test_sessions_falling_due_together_all_expire_in_batches(make_client, monkeypatch):
+    monkeypatch.setattr(memory, "BATCH", 2)
+    client = await make_client(tombstone_ttl=60)
+    ids = [await create(client, 1) for _ in range(5)]
+    ws = await client.ws_connect(f"/api/v1/sessions/{ids[-1]}/ws", headers=A)
+    assert (await ws.receive_json())["status"] == "pending"
+    await asyncio.sleep(1.1)
+    assert [await status_of(client, sid) for sid in ids] == ["expired"] * 5
+    assert (await ws.receive_json(timeout=1))["status"] == "expired"
+    store = client.app[store_key]
+    assert not store._due and store._due_handle is None
+    await ws.close()

@@ -30,8 +30,10 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
-#: Tombstones forgotten per loop iteration, so a mass forgetting does not stall the loop.
-FORGET_BATCH = 1000
+#: Sessions expired, or tombstones forgotten, per loop iteration: timers that fall due
+#: together all run in one iteration, so a mass expiry is queued and done in batches
+#: rather than stalling every request for as long as it takes.
+BATCH = 500
 
 
 class MemoryStore(SessionStore):
@@ -59,6 +61,9 @@ class MemoryStore(SessionStore):
         #: (loop time to forget it, session id) of each tombstone, oldest first.
         self._graves: deque[tuple[float, str]] = deque()
         self._grave_timer: asyncio.TimerHandle | None = None
+        #: Ids of sessions whose expiry timer fired, waiting for their batch.
+        self._due: deque[str] = deque()
+        self._due_handle: asyncio.Handle | None = None
 
     # -- reading -----------------------------------------------------------
 
@@ -100,7 +105,7 @@ class MemoryStore(SessionStore):
         self._by_secret[session.client_secret] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
         self._timers[session.id] = self._loop.call_later(
-            spec.session_ttl, self._expire, session.id
+            spec.session_ttl, self._expire_soon, session.id
         )
         return session
 
@@ -184,10 +189,12 @@ class MemoryStore(SessionStore):
     async def close(self) -> None:
         for handle in [*self._timers.values(), *self._file_timers.values()]:
             handle.cancel()
-        if self._grave_timer is not None:
-            self._grave_timer.cancel()
-            self._grave_timer = None
+        for pending in (self._grave_timer, self._due_handle):
+            if pending is not None:
+                pending.cancel()
+        self._grave_timer = self._due_handle = None
         self._graves.clear()
+        self._due.clear()
         self._timers.clear()
         self._file_timers.clear()
         self._records.clear()
@@ -225,6 +232,20 @@ class MemoryStore(SessionStore):
             if not watchers:
                 del self._watchers[subscription.session_id]
 
+    def _expire_soon(self, session_id: str) -> None:
+        self._due.append(session_id)
+        if self._due_handle is None:
+            self._due_handle = self._loop.call_soon(self._expire_due)
+
+    def _expire_due(self) -> None:
+        """Expire the sessions whose timers fired, a batch per loop iteration."""
+        self._due_handle = None
+        due = self._due
+        for _ in range(min(BATCH, len(due))):
+            self._expire(due.popleft())
+        if due:
+            self._due_handle = self._loop.call_soon(self._expire_due)
+
     def _expire(self, session_id: str) -> None:
         session = self._records.get(session_id)
         if not isinstance(session, Session):
@@ -255,7 +276,7 @@ class MemoryStore(SessionStore):
         self._grave_timer = None
         now = self._loop.time()
         graves = self._graves
-        for _ in range(FORGET_BATCH):
+        for _ in range(BATCH):
             if not graves or graves[0][0] > now:
                 break
             self._forget(graves.popleft()[1])
