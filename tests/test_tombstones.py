@@ -67,3 +67,17 @@ async def test_sessions_falling_due_together_all_expire_in_batches(make_client, 
     store = client.app[store_key]
     assert not store._due and store._due_handle is None
     await ws.close()
+
+
+async def test_indexes_are_rebuilt_small_once_a_wave_is_forgotten(make_client):
+    client = await make_client(tombstone_ttl=0.1)
+    store = client.app[store_key]
+    ids = [await create(client, 1) for _ in range(40)]
+    keep = await create(client, 60)
+    records = store._records
+    assert store._peak == 41
+    await asyncio.sleep(1.3)
+    assert [await status_of(client, sid) for sid in ids[:3]] == [404] * 3
+    assert store._records is not records and list(store._records) == [keep]
+    assert store._peak == 1
+    assert await status_of(client, keep) == "pending"

@@ -61,6 +61,8 @@ class MemoryStore(SessionStore):
         #: (loop time to forget it, session id) of each tombstone, oldest first.
         self._graves: deque[tuple[float, str]] = deque()
         self._grave_timer: asyncio.TimerHandle | None = None
+        #: Most records held since the indexes were last rebuilt (see _compact).
+        self._peak = 0
         #: Ids of sessions whose expiry timer fired, waiting for their batch.
         self._due: deque[str] = deque()
         self._due_handle: asyncio.Handle | None = None
@@ -101,6 +103,7 @@ class MemoryStore(SessionStore):
             created_at=time.time(),
         )
         self._records[session.id] = session
+        self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session
         self._by_secret[session.client_secret] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
@@ -283,6 +286,23 @@ class MemoryStore(SessionStore):
         if graves:
             # A time already past runs on the next iteration, after what else is ready.
             self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
+        self._compact()
+
+    def _compact(self) -> None:
+        """Rebuild the indexes once they hold under a quarter of their peak.
+
+        A dict never gives back the room it grew to, so after a wave of sessions
+        is forgotten the memory would stay at its high-water mark.
+        """
+        size = len(self._records)
+        if size * 4 >= self._peak:
+            return
+        self._records = dict(self._records)
+        self._by_token = dict(self._by_token)
+        self._by_secret = dict(self._by_secret)
+        self._timers = dict(self._timers)
+        self._by_owner = {owner: dict(ids) for owner, ids in self._by_owner.items()}
+        self._peak = size
 
     def _forget(self, session_id: str) -> None:
         record = self._records.pop(session_id, None)
