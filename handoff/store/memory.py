@@ -1,6 +1,7 @@
 """The in-memory store: one event loop, no locks, one timer handle per timed entry."""
 
 import asyncio
+import contextvars
 import logging
 import secrets
 import time
@@ -61,6 +62,10 @@ class MemoryStore(SessionStore):
         #: (loop time to forget it, session id) of each tombstone, oldest first.
         self._graves: deque[tuple[float, str]] = deque()
         self._grave_timer: asyncio.TimerHandle | None = None
+        # Every session timer shares one bound method and one empty context, where
+        # call_later would otherwise make both per timer (about 0.13 KiB a session).
+        self._on_due = self._expire_soon
+        self._timer_context = contextvars.Context()
         #: Most records held since the indexes were last rebuilt (see _compact).
         self._peak = 0
         #: Ids of sessions whose expiry timer fired, waiting for their batch.
@@ -108,7 +113,7 @@ class MemoryStore(SessionStore):
         self._by_secret[session.client_secret] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
         self._timers[session.id] = self._loop.call_later(
-            spec.session_ttl, self._expire_soon, session.id
+            spec.session_ttl, self._on_due, session.id, context=self._timer_context
         )
         return session
 
@@ -149,7 +154,7 @@ class MemoryStore(SessionStore):
                 {key: _pick(infos, value) for key, value in document.items()}
                 for document in scan_documents
             ]
-        session.result = infos
+        session.result = tuple(infos)
         session.completed_at = now
         session.busy = False
         self._change(session, COMPLETED)
@@ -162,7 +167,7 @@ class MemoryStore(SessionStore):
             raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
         for info in session.result:
             self._drop_file(info.download_id)
-        session.result = []
+        session.result = ()
         session.scan_documents = None
         self._change(session, CANCELLED)
 
