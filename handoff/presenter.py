@@ -23,7 +23,7 @@ from .models import (
 from .store import ResultInfo, Session, Tombstone
 from .store.base import COMPLETED
 
-#: Session versions whose JSON is kept (about 0.75 KiB each): the sessions being polled.
+#: Sessions whose current JSON is kept (about 0.75 KiB each): the ones being read.
 CACHED_VERSIONS = 4096
 
 
@@ -38,8 +38,10 @@ class Presenter:
         self._base = base_url.rstrip("/")
         self._ws_base = "ws" + self._base.removeprefix("http")
         self._router = router
-        # (session id, version) -> JSON; a change makes a new key, so no entry is ever stale.
-        self._cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        # session id -> (version, JSON), most recently read last; an entry of an older
+        # version is never served. Entries go when their session expires (``drop``),
+        # so nothing of a forgotten session is left pinning memory.
+        self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 
     # -- links -------------------------------------------------------------
 
@@ -123,16 +125,20 @@ class Presenter:
         """The JSON body of ``GET /api/v1/sessions/{id}`` for this record."""
         if isinstance(record, Tombstone):
             return json.dumps({"id": record.id, "status": record.status}).encode()
-        key = (record.id, record.version)
-        body = self._cache.get(key)
-        if body is None:
-            body = self.session_model(record).model_dump_json(exclude_none=True).encode()
-            self._cache[key] = body
-            if len(self._cache) > CACHED_VERSIONS:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+        cached = self._cache.get(record.id)
+        if cached is not None and cached[0] == record.version:
+            self._cache.move_to_end(record.id)
+            return cached[1]
+        body = self.session_model(record).model_dump_json(exclude_none=True).encode()
+        self._cache[record.id] = (record.version, body)
+        self._cache.move_to_end(record.id)
+        if len(self._cache) > CACHED_VERSIONS:
+            self._cache.popitem(last=False)
         return body
+
+    def drop(self, session_id: str) -> None:
+        """Forget the cached JSON of a session that has expired."""
+        self._cache.pop(session_id, None)
 
     def result_poll(self, record: Session | Tombstone) -> tuple[int, ResultPoll]:
         """Status code and body of the result poll."""

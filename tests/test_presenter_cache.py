@@ -1,4 +1,6 @@
-"""The session JSON cache: built once per version, never stale, bounded in size."""
+"""The session JSON cache: built once per version, never stale, bounded, dropped at expiry."""
+
+import asyncio
 
 from handoff import presenter
 from handoff.keys import presenter_key
@@ -16,7 +18,8 @@ async def create(client) -> dict:
 
 async def test_repeated_gets_serve_the_same_cached_bytes(client):
     session = await create(client)
-    body = client.app[presenter_key]._cache[(session["id"], 1)]
+    version, body = client.app[presenter_key]._cache[session["id"]]
+    assert version == 1
     response = await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
     assert await response.read() == body
 
@@ -33,7 +36,23 @@ async def test_the_cache_keeps_only_the_most_recent_versions(client, monkeypatch
     monkeypatch.setattr(presenter, "CACHED_VERSIONS", 3)
     sessions = [await create(client) for _ in range(5)]
     cache = client.app[presenter_key]._cache
-    assert list(cache) == [(s["id"], 1) for s in sessions[-3:]]
+    assert list(cache) == [s["id"] for s in sessions[-3:]]
     response = await client.get(f"/api/v1/sessions/{sessions[0]['id']}", headers=A)
     assert (await response.json())["id"] == sessions[0]["id"]
     assert len(cache) == 3
+
+
+async def test_an_expired_session_leaves_nothing_in_the_cache(make_client):
+    client = await make_client()
+    response = await client.post(
+        "/api/v1/sessions",
+        json={"action_type": "photo", "output_format": "jpg", "session_ttl": 1},
+        headers=A,
+    )
+    session_id = (await response.json())["id"]
+    cache = client.app[presenter_key]._cache
+    assert session_id in cache
+    await asyncio.sleep(1.1)
+    assert session_id not in cache
+    response = await client.get(f"/api/v1/sessions/{session_id}", headers=A)
+    assert await response.json() == {"id": session_id, "status": "expired"}

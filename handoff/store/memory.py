@@ -7,6 +7,7 @@ import secrets
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import Conflict, Gone
@@ -47,9 +48,17 @@ class MemoryStore(SessionStore):
     all, which keeps a tombstone small.
     """
 
-    def __init__(self, *, tombstone_ttl: float, render: EventRenderer) -> None:
+    def __init__(
+        self,
+        *,
+        tombstone_ttl: float,
+        render: EventRenderer,
+        release: Callable[[str], None] = lambda session_id: None,
+    ) -> None:
+        """``release(session_id)`` is called at expiry, to drop what was derived from it."""
         self._loop = asyncio.get_running_loop()
         self._render = render
+        self._release = release
         self._tombstone_ttl = tombstone_ttl
         self._records: dict[str, Session | Tombstone] = {}
         self._by_token: dict[str, Session | Tombstone] = {}
@@ -273,6 +282,7 @@ class MemoryStore(SessionStore):
             if not owned:
                 del self._by_owner[session.owner]
         self._timers.pop(session_id, None)
+        self._release(session_id)
         self._graves.append((self._loop.time() + self._tombstone_ttl, session_id))
         if self._grave_timer is None:
             self._grave_timer = self._loop.call_at(self._graves[0][0], self._forget_due)
