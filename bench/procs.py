@@ -87,6 +87,7 @@ def start_handoff(port: int, api_key: str, **env: str) -> subprocess.Popen:
         log_name=f"handoff-{port}.log",
     )
     wait_http(base + "/api/v1/health")
+    print(f"  handoff pid {proc.pid} on port {port}", file=sys.stderr, flush=True)
     return proc
 
 
