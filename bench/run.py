@@ -1,6 +1,6 @@
 """Run handoff's benchmark suite and print one table.
 
-    .venv/bin/python bench/run.py            # full run, about 7 minutes on 2 cores
+    .venv/bin/python bench/run.py            # full run, about 6 minutes on 2 idle cores
     .venv/bin/python bench/run.py --quick    # smaller counts, under 2 minutes
     .venv/bin/python bench/run.py --only push,memory
 
@@ -25,7 +25,7 @@ from stats import Row
 FULL = sections.Plan(rounds=3, wrk_seconds=4, ws_counts=(1, 1_000, 10_000), push_samples=200,
                      many=100_000, few=1_000, expiry_batch=20_000, tombstone_ttl=10)
 QUICK = sections.Plan(rounds=2, wrk_seconds=2, ws_counts=(1, 100, 1_000), push_samples=50,
-                      many=10_000, few=1_000, expiry_batch=5_000, tombstone_ttl=5)
+                      many=5_000, few=1_000, expiry_batch=2_000, tombstone_ttl=5)
 SECTIONS = {
     "throughput": sections.throughput,
     "push": sections.push,
