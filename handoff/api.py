@@ -7,7 +7,8 @@ from functools import cache
 from pathlib import Path
 
 import segno
-from aiohttp import web
+from aiohttp import ETag, web
+
 from . import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
@@ -97,8 +98,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
-def _matches(request: web.Request, record: Session | Tombstone) -> bool:
-    tags = request.if_none_match
+def _matches(tags: tuple[ETag, ...] | None, record: Session | Tombstone) -> bool:
     return bool(tags) and any(tag.value in ("*", str(record.version)) for tag in tags)
 
 
@@ -108,10 +108,13 @@ async def get_session(request: web.Request) -> web.StreamResponse:
     store = request.app[store_key]
     wait = _wait_seconds(request)
     record = await session_of(caller, store, session_id)
-    if _matches(request, record) and wait > 0:
+    tags = request.if_none_match  # parsed on every access, so read once
+    matched = _matches(tags, record)
+    if matched and wait > 0:
         await store.wait_for_change(session_id, record.version, wait)
         record = await session_of(caller, store, session_id)
-    if _matches(request, record):
+        matched = _matches(tags, record)
+    if matched:
         return web.Response(status=304, headers={"ETag": f'"{record.version}"'})
     return session_response(request, record)
 

@@ -34,7 +34,9 @@ BODY_SLACK = 64 * 1024
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     presenter = app[presenter_key]
     app[store_key] = MemoryStore(
-        tombstone_ttl=app[settings_key].tombstone_ttl, render=presenter.event_message
+        tombstone_ttl=app[settings_key].tombstone_ttl,
+        render=presenter.event_message,
+        release=presenter.drop,
     )
     yield
     await app[store_key].close()

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import tempfile
 import warnings
 
 import img2pdf
@@ -115,19 +116,23 @@ def flatten(image: Image.Image, background: str = "white") -> Image.Image:
 
 def encode(image: Image.Image, output_format: str) -> bytes:
     """Encode a normalised image as ``jpg``, ``png``, ``webp`` or a one-page ``pdf``."""
-    out = io.BytesIO()
-    icc = image.info.get("icc_profile")
-    if output_format == "jpg":
-        flatten(image).save(out, "JPEG", quality=90, icc_profile=icc)
-    elif output_format == "png":
-        image.save(out, "PNG", compress_level=6, icc_profile=icc)
-    elif output_format == "webp":
-        image.save(out, "WEBP", quality=90, method=4, icc_profile=icc)
-    elif output_format == "pdf":
+    if output_format == "pdf":
         return jpeg_pdf([encode(image, "jpg")], page_size(image.size))
-    else:
-        raise ValueError(f"unknown output format {output_format!r}")
-    return out.getvalue()
+    icc = image.info.get("icc_profile")
+    # Pillow releases the GIL while it encodes into a real file, but holds it for
+    # each 64 KiB block written to a BytesIO: several milliseconds at a time in
+    # which the event loop cannot run. A temporary file stays in the page cache.
+    with tempfile.TemporaryFile() as out:
+        if output_format == "jpg":
+            flatten(image).save(out, "JPEG", quality=90, icc_profile=icc)
+        elif output_format == "png":
+            image.save(out, "PNG", compress_level=6, icc_profile=icc)
+        elif output_format == "webp":
+            image.save(out, "WEBP", quality=90, method=4, icc_profile=icc)
+        else:
+            raise ValueError(f"unknown output format {output_format!r}")
+        out.seek(0)
+        return out.read()
 
 
 #: The long side of an A4 page in points: photos become pages of a printable size.

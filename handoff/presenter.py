@@ -1,10 +1,12 @@
 """Turns store records into the JSON the desktop sees (sessions, results, events).
 
-A session's JSON is built once per version and kept on the session, so
-repeated GETs, 304 checks and pushes cost a dictionary lookup.
+A session's JSON is built once per version and kept in a bounded cache, so
+repeated GETs and pushes cost a dictionary lookup while thousands of idle
+sessions do not each carry half a kilobyte of serialised JSON.
 """
 
 import json
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -21,6 +23,9 @@ from .models import (
 from .store import ResultInfo, Session, Tombstone
 from .store.base import COMPLETED
 
+#: Sessions whose current JSON is kept (about 0.75 KiB each): the ones being read.
+CACHED_VERSIONS = 4096
+
 
 def rfc3339(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
@@ -33,20 +38,35 @@ class Presenter:
         self._base = base_url.rstrip("/")
         self._ws_base = "ws" + self._base.removeprefix("http")
         self._router = router
+        # Each linked route's pattern, e.g. ``/s/{token}``. Ids and tokens are URL-safe
+        # by construction (UUIDs, ``token_urlsafe``), so formatting the pattern gives
+        # what ``url_for`` gives, without its per-call quoting and URL objects (a tenth
+        # of the cost of creating a session).
+        self._patterns = {
+            name: router[name].get_info()["formatter"]
+            for name in ("phone_page", "session_ws", "download", "session")
+        }
+        # session id -> (version, JSON), most recently read last; an entry of an older
+        # version is never served. Entries go when their session expires (``drop``),
+        # so nothing of a forgotten session is left pinning memory.
+        self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 
     # -- links -------------------------------------------------------------
 
     def phone_url(self, phone_token: str) -> str:
-        return self._base + str(self._router["phone_page"].url_for(token=phone_token))
+        return self._base + self._path("phone_page").format(token=phone_token)
 
     def events_url(self, session_id: str) -> str:
-        return self._ws_base + str(self._router["session_ws"].url_for(session_id=session_id))
+        return self._ws_base + self._path("session_ws").format(session_id=session_id)
 
     def download_url(self, download_id: str) -> str:
-        return self._base + str(self._router["download"].url_for(download_id=download_id))
+        return self._base + self._path("download").format(download_id=download_id)
 
     def session_path(self, session_id: str) -> str:
-        return str(self._router["session"].url_for(session_id=session_id))
+        return self._path("session").format(session_id=session_id)
+
+    def _path(self, name: str) -> str:
+        return self._patterns[name]
 
     # -- shapes ------------------------------------------------------------
 
@@ -116,9 +136,20 @@ class Presenter:
         """The JSON body of ``GET /api/v1/sessions/{id}`` for this record."""
         if isinstance(record, Tombstone):
             return json.dumps({"id": record.id, "status": record.status}).encode()
-        if record.cache is None:
-            record.cache = self.session_model(record).model_dump_json(exclude_none=True).encode()
-        return record.cache
+        cached = self._cache.get(record.id)
+        if cached is not None and cached[0] == record.version:
+            self._cache.move_to_end(record.id)
+            return cached[1]
+        body = self.session_model(record).model_dump_json(exclude_none=True).encode()
+        self._cache[record.id] = (record.version, body)
+        self._cache.move_to_end(record.id)
+        if len(self._cache) > CACHED_VERSIONS:
+            self._cache.popitem(last=False)
+        return body
+
+    def drop(self, session_id: str) -> None:
+        """Forget the cached JSON of a session that has expired."""
+        self._cache.pop(session_id, None)
 
     def result_poll(self, record: Session | Tombstone) -> tuple[int, ResultPoll]:
         """Status code and body of the result poll."""

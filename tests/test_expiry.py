@@ -140,17 +140,6 @@ async def test_each_entry_has_one_timer_and_it_is_cancelled_when_the_entry_goes(
     assert store._timers[created["id"]] is handle  # cancelling keeps the session's expiry
 
 
-async def test_expiry_replaces_the_session_timer_with_the_tombstone_timer(make_client):
-    client = await make_client(session_ttl=0.1, tombstone_ttl=60)
-    created = await create(client)
-    store = client.server.app[store_key]
-    first = store._timers[created["id"]]
-    await asyncio.sleep(0.25)
-    second = store._timers[created["id"]]
-    assert second is not first
-    assert second.when() > asyncio.get_running_loop().time() + 50
-
-
 async def test_closing_the_store_cancels_every_timer(make_client):
     client = await make_client()
     created = await create(client)

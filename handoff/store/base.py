@@ -9,8 +9,9 @@ publishes the event, so a transition and its push cannot disagree.
 import abc
 import asyncio
 import hashlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequest, Conflict, Gone, NotFound
@@ -99,13 +100,12 @@ class Session:
     version: int = 1
     opened_at: float | None = None
     completed_at: float | None = None
-    result: list[ResultInfo] = field(default_factory=list)
+    #: A tuple, so the many sessions without a result share the empty one.
+    result: tuple[ResultInfo, ...] = ()
     #: Scan sessions: per document, the download ids of its PDF or its pages.
     scan_documents: list[dict[str, Any]] | None = None
     #: True while a phone upload is being processed (others get 409).
     busy: bool = False
-    #: Serialised JSON of the current version, filled by the presenter.
-    cache: bytes | None = None
 
     @property
     def expires_at(self) -> float:
@@ -143,20 +143,37 @@ EventRenderer = Callable[["Session | Tombstone", float], str]
 
 
 class Subscription:
-    """The changes of one session, in order, from the moment of subscribing."""
+    """The changes of one session, in order, from the moment of subscribing.
 
-    __slots__ = ("session_id", "_queue", "_on_close")
+    One reader at a time (a websocket's pump, or a long-poll). Most subscribers
+    wait idle for minutes, so nothing is allocated until there is something to
+    wait for or to hold: an ``asyncio.Queue`` would cost four deques (about
+    3 KiB) per idle websocket.
+    """
+
+    __slots__ = ("session_id", "_events", "_waiter", "_on_close")
 
     def __init__(self, session_id: str, on_close: Any) -> None:
         self.session_id = session_id
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._events: deque[Event] | None = None
+        self._waiter: asyncio.Future[None] | None = None
         self._on_close = on_close
 
     def put(self, event: Event) -> None:
-        self._queue.put_nowait(event)
+        if self._events is None:
+            self._events = deque()
+        self._events.append(event)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def get(self) -> Event:
-        return await self._queue.get()
+        while not self._events:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._events.popleft()
 
     def close(self) -> None:
         self._on_close(self)
@@ -166,7 +183,7 @@ class Subscription:
 
     async def _iterate(self) -> AsyncIterator[Event]:
         while True:
-            yield await self._queue.get()
+            yield await self.get()
 
 
 def ensure_accepts_upload(record: "Session | Tombstone | None") -> "Session":

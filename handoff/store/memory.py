@@ -1,10 +1,13 @@
 """The in-memory store: one event loop, no locks, one timer handle per timed entry."""
 
 import asyncio
+import contextvars
 import logging
 import secrets
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import Conflict, Gone
@@ -31,18 +34,33 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
+#: Sessions expired, or tombstones forgotten, per loop iteration: timers that fall due
+#: together all run in one iteration, so a mass expiry is queued and done in batches
+#: rather than stalling every request for as long as it takes.
+BATCH = 500
+
 
 class MemoryStore(SessionStore):
     """Everything lives in dicts on one loop; must be created inside a running loop.
 
-    Each session has exactly one timer at a time: its expiry while alive, then
-    the tombstone's end. Each file has its own. A timer is cancelled whenever
-    its entry goes early, so a stale timer can never remove a fresh entry.
+    Each live session has one timer, its expiry; each file has its own. A timer
+    is cancelled whenever its entry goes early, so a stale timer can never
+    remove a fresh entry. Tombstones all last ``tombstone_ttl``, so they are
+    forgotten in the order they were made: one queue and one timer serve them
+    all, which keeps a tombstone small.
     """
 
-    def __init__(self, *, tombstone_ttl: float, render: EventRenderer) -> None:
+    def __init__(
+        self,
+        *,
+        tombstone_ttl: float,
+        render: EventRenderer,
+        release: Callable[[str], None] = lambda session_id: None,
+    ) -> None:
+        """``release(session_id)`` is called at expiry, to drop what was derived from it."""
         self._loop = asyncio.get_running_loop()
         self._render = render
+        self._release = release
         self._tombstone_ttl = tombstone_ttl
         self._records: dict[str, Session | Tombstone] = {}
         self._by_token: dict[str, Session | Tombstone] = {}
@@ -54,6 +72,18 @@ class MemoryStore(SessionStore):
         self._watchers: dict[str, set[Subscription]] = {}
         #: Scan pages held until finalize: session id -> (document, page) -> JPEG.
         self._scan_pages: dict[str, dict[tuple[int, int], bytes]] = {}
+        #: (loop time to forget it, session id) of each tombstone, oldest first.
+        self._graves: deque[tuple[float, str]] = deque()
+        self._grave_timer: asyncio.TimerHandle | None = None
+        # Every session timer shares one bound method and one empty context, where
+        # call_later would otherwise make both per timer (about 0.13 KiB a session).
+        self._on_due = self._expire_soon
+        self._timer_context = contextvars.Context()
+        #: Most records held since the indexes were last rebuilt (see _compact).
+        self._peak = 0
+        #: Ids of sessions whose expiry timer fired, waiting for their batch.
+        self._due: deque[str] = deque()
+        self._due_handle: asyncio.Handle | None = None
 
     # -- reading -----------------------------------------------------------
 
@@ -91,11 +121,12 @@ class MemoryStore(SessionStore):
             created_at=time.time(),
         )
         self._records[session.id] = session
+        self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session
         self._by_secret[session.client_secret] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
         self._timers[session.id] = self._loop.call_later(
-            spec.session_ttl, self._expire, session.id
+            spec.session_ttl, self._on_due, session.id, context=self._timer_context
         )
         return session
 
@@ -158,7 +189,7 @@ class MemoryStore(SessionStore):
                 {key: _pick(infos, value) for key, value in document.items()}
                 for document in scan_documents
             ]
-        session.result = infos
+        session.result = tuple(infos)
         self._scan_pages.pop(session.id, None)
         session.completed_at = now
         session.busy = False
@@ -172,7 +203,7 @@ class MemoryStore(SessionStore):
             raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
         for info in session.result:
             self._drop_file(info.download_id)
-        session.result = []
+        session.result = ()
         session.scan_documents = None
         self._scan_pages.pop(session.id, None)
         self._change(session, CANCELLED)
@@ -203,6 +234,12 @@ class MemoryStore(SessionStore):
     async def close(self) -> None:
         for handle in [*self._timers.values(), *self._file_timers.values()]:
             handle.cancel()
+        for pending in (self._grave_timer, self._due_handle):
+            if pending is not None:
+                pending.cancel()
+        self._grave_timer = self._due_handle = None
+        self._graves.clear()
+        self._due.clear()
         self._timers.clear()
         self._file_timers.clear()
         self._records.clear()
@@ -229,7 +266,6 @@ class MemoryStore(SessionStore):
     def _change(self, session: Session, status: str) -> None:
         session.status = status
         session.version += 1
-        session.cache = None
         self._publish(session)
 
     def _publish(self, record: Session | Tombstone) -> None:
@@ -246,6 +282,20 @@ class MemoryStore(SessionStore):
             watchers.discard(subscription)
             if not watchers:
                 del self._watchers[subscription.session_id]
+
+    def _expire_soon(self, session_id: str) -> None:
+        self._due.append(session_id)
+        if self._due_handle is None:
+            self._due_handle = self._loop.call_soon(self._expire_due)
+
+    def _expire_due(self) -> None:
+        """Expire the sessions whose timers fired, a batch per loop iteration."""
+        self._due_handle = None
+        due = self._due
+        for _ in range(min(BATCH, len(due))):
+            self._expire(due.popleft())
+        if due:
+            self._due_handle = self._loop.call_soon(self._expire_due)
 
     def _expire(self, session_id: str) -> None:
         session = self._records.get(session_id)
@@ -266,15 +316,46 @@ class MemoryStore(SessionStore):
             owned.pop(session_id, None)
             if not owned:
                 del self._by_owner[session.owner]
-        self._timers[session_id] = self._loop.call_later(
-            self._tombstone_ttl, self._forget, session_id
-        )
+        self._timers.pop(session_id, None)
+        self._release(session_id)
+        self._graves.append((self._loop.time() + self._tombstone_ttl, session_id))
+        if self._grave_timer is None:
+            self._grave_timer = self._loop.call_at(self._graves[0][0], self._forget_due)
         log.debug("session %s expired", session_id)
         self._publish(tombstone)
 
+    def _forget_due(self) -> None:
+        """Forget the tombstones whose time has come, a batch per loop iteration."""
+        self._grave_timer = None
+        now = self._loop.time()
+        graves = self._graves
+        for _ in range(BATCH):
+            if not graves or graves[0][0] > now:
+                break
+            self._forget(graves.popleft()[1])
+        if graves:
+            # A time already past runs on the next iteration, after what else is ready.
+            self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
+        self._compact()
+
+    def _compact(self) -> None:
+        """Rebuild the indexes once they hold under a quarter of their peak.
+
+        A dict never gives back the room it grew to, so after a wave of sessions
+        is forgotten the memory would stay at its high-water mark.
+        """
+        size = len(self._records)
+        if size * 4 >= self._peak:
+            return
+        self._records = dict(self._records)
+        self._by_token = dict(self._by_token)
+        self._by_secret = dict(self._by_secret)
+        self._timers = dict(self._timers)
+        self._by_owner = {owner: dict(ids) for owner, ids in self._by_owner.items()}
+        self._peak = size
+
     def _forget(self, session_id: str) -> None:
         record = self._records.pop(session_id, None)
-        self._timers.pop(session_id, None)
         if record is not None:
             self._by_token.pop(record.phone_token, None)
             self._by_secret.pop(record.client_secret, None)

@@ -1,0 +1,92 @@
+"""Run handoff's benchmark suite and print one table.
+
+    .venv/bin/python bench/run.py            # full run, about 6 minutes on 2 idle cores
+    .venv/bin/python bench/run.py --quick    # smaller counts, under 2 minutes
+    .venv/bin/python bench/run.py --only push,memory
+
+Every server and load generator is a child process talking to 127.0.0.1
+only; all of them are stopped on exit, also after a failure or Ctrl-C.
+See bench/README.md for what each figure means.
+"""
+
+import argparse
+import asyncio
+import atexit
+import json
+import os
+import signal
+import sys
+import time
+
+import procs
+import sections
+from stats import Row
+
+FULL = sections.Plan(rounds=3, wrk_seconds=4, ws_counts=(1, 1_000, 10_000), push_samples=200,
+                     many=100_000, few=1_000, expiry_batch=20_000, tombstone_ttl=10)
+QUICK = sections.Plan(rounds=2, wrk_seconds=2, ws_counts=(1, 100, 1_000), push_samples=50,
+                      many=5_000, few=1_000, expiry_batch=2_000, tombstone_ttl=5)
+SECTIONS = {
+    "throughput": sections.throughput,
+    "push": sections.push,
+    "memory": sections.memory,
+    "photos": sections.photos,
+    "scaling": sections.scaling,
+}
+
+
+def table(rows: list[Row]) -> str:
+    header = ("section", "figure", "value", "unit", "goal", "met")
+    lines = [header] + [
+        (r.section, r.figure, r.value, r.unit, r.goal,
+         "" if r.met is None else ("yes" if r.met else "NO")) for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = [" | ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines]
+    out.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+async def run(plan: sections.Plan, names: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    for name in names:
+        began = time.monotonic()
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        try:
+            rows += await SECTIONS[name](plan)
+        except Exception as exc:  # one broken section should not hide the others' figures
+            rows.append(Row(name, "FAILED", type(exc).__name__, str(exc)[:80]))
+            print(f"bench: {name} failed: {exc!r}", file=sys.stderr)
+        print(f"bench: {name} took {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts, under two minutes")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of: {', '.join(SECTIONS)}")
+    args = parser.parse_args()
+    names = [name.strip() for name in args.only.split(",") if name.strip()]
+    if unknown := set(names) - set(SECTIONS):
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+
+    procs.raise_fd_limit()
+    atexit.register(procs.stop_all)
+    # SIGTERM ends the run like Ctrl-C, so the children are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    plan = QUICK if args.quick else FULL
+    began = time.monotonic()
+    try:
+        rows = asyncio.run(run(plan, names))
+    finally:
+        procs.stop_all()
+    procs.OUT.mkdir(exist_ok=True)
+    (procs.OUT / "last-run.json").write_text(json.dumps(
+        [row.__dict__ for row in rows], indent=1, default=str))
+    print(f"\nhandoff bench ({'quick' if args.quick else 'full'}), {os.cpu_count()} cores, "
+          f"{time.monotonic() - began:.0f} s: {sys.executable} {' '.join(sys.argv)}\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

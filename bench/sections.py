@@ -1,0 +1,374 @@
+"""The five measurements. Each starts its own server(s), returns table rows, and stops what it started."""
+
+import asyncio
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+import load
+from procs import BENCH, OUT, cpu_seconds, rss_kib, spawn, start_bare, start_handoff, stop
+from stats import Row, median, percentile, wrk
+
+KEY = "bench-key-" + "k" * 22
+
+
+@dataclass(frozen=True)
+class Plan:
+    rounds: int            # A/B alternations per throughput figure
+    wrk_seconds: float     # length of one wrk run
+    ws_counts: tuple[int, ...]
+    push_samples: int      # uploads timed per socket count
+    many: int              # sessions for memory, mass expiry and the top of the scaling range
+    few: int               # the bottom of the scaling range
+    expiry_batch: int      # sessions expiring while server CPU is measured (scaling)
+    tombstone_ttl: float   # seconds; TOMBSTONE_TTL while waiting for everything to be forgotten
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _http(limit: int = 64) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(connector=load.connector(limit),
+                                 timeout=aiohttp.ClientTimeout(total=60))
+
+
+async def _readline(proc: subprocess.Popen, timeout: float) -> str:
+    line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout)
+    if not line:
+        raise RuntimeError(f"{proc.args[1]} ended early; see {OUT}")
+    return line.decode().strip()
+
+
+def _ratio_rows(name: str, goal: float, a: list[float], b: list[float], errors: int) -> Row:
+    ratios = [x / y for x, y in zip(a, b)]
+    m = median(ratios)
+    return Row("throughput", name, f"{m:.2f}", f"x bare (spread {min(ratios):.2f}-{max(ratios):.2f})",
+               f">= {goal:.2f}x", m >= goal,
+               {"handoff_rps": a, "bare_rps": b, "ratios": ratios, "failed": errors})
+
+
+# -- 1. throughput ------------------------------------------------------------
+
+async def throughput(plan: Plan) -> list[Row]:
+    port_a, port_b = free_port(), free_port()
+    a_base, b_base = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    server = start_handoff(port_a, KEY)
+    bare = None
+    try:
+        async with _http() as http:
+            async with http.post(f"{a_base}/api/v1/sessions", headers={"X-API-Key": KEY},
+                                 json={"action_type": "photo", "output_format": "jpg"}) as r:
+                created = await r.read()
+                session_id = json.loads(created)["id"]
+            async with http.get(f"{a_base}/api/v1/sessions/{session_id}",
+                                headers={"X-API-Key": KEY}) as r:
+                fetched = await r.read()
+                etag = r.headers["ETag"]
+        bare = start_bare(port_b, len(created), len(fetched))
+        body = json.dumps({"action_type": "photo", "output_format": "jpg"})
+        cases = [
+            ("create (POST /sessions)", 0.7, "/api/v1/sessions", {"body": body}),
+            ("get (GET /sessions/{id}, 200)", 0.85, f"/api/v1/sessions/{session_id}", {}),
+            ("304 (GET with If-None-Match)", 0.9, f"/api/v1/sessions/{session_id}", {"etag": etag}),
+        ]
+        rows = []
+        for name, goal, path, extra in cases:
+            for base in (a_base, b_base):  # warm both
+                await asyncio.to_thread(wrk, base + path, 1, api_key=KEY, **extra)
+            a_rates, b_rates, errors = [], [], 0
+            for round_ in range(plan.rounds):
+                order = [(a_base, a_rates), (b_base, b_rates)]
+                for base, rates in order if round_ % 2 == 0 else order[::-1]:
+                    rate, failed = await asyncio.to_thread(
+                        wrk, base + path, plan.wrk_seconds, api_key=KEY, **extra)
+                    rates.append(rate)
+                    errors += failed
+            row = _ratio_rows(name, goal, a_rates, b_rates, errors)
+            row.raw["handoff_rps_median"] = median(a_rates)
+            rows.append(row)
+            print(f"  {name}: handoff {median(a_rates):.0f}/s, bare {median(b_rates):.0f}/s, "
+                  f"failed {errors}", file=sys.stderr)
+        return rows
+    finally:
+        if bare is not None:
+            stop(bare)
+        stop(server)
+
+
+# -- 2. push latency (and memory per idle websocket) --------------------------
+
+async def push(plan: Plan) -> list[Row]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_handoff(port, KEY)
+    rows: list[Row] = []
+    try:
+        async with _http() as http:
+            for count in plan.ws_counts:
+                sessions = await load.create_sessions(http, base, KEY, count)
+                ids_file = OUT / "ws-ids.txt"
+                ids_file.write_text("\n".join(sid for sid, _ in sessions) + "\n")
+                await asyncio.sleep(0.5)
+                before = rss_kib(server.pid)
+                clients = spawn([sys.executable, str(BENCH / "wsclients.py"), base, KEY,
+                                 str(ids_file), "300"], log_name="wsclients.log",
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                try:
+                    _, connected, failed = (await _readline(clients, 120)).split()
+                    if int(failed):
+                        raise RuntimeError(f"{failed} of {count} websockets failed to connect")
+                    await asyncio.sleep(1.0)
+                    after = rss_kib(server.pid)
+                    sample = random.sample(sessions, min(plan.push_samples, count))
+                    sent: dict[str, tuple[float, float]] = {}
+                    for sid, token in sample:
+                        await load.open_page(http, base, token)
+                        opened = time.monotonic()
+                        await load.send_signature(http, base, token)
+                        sent[sid] = (opened, time.monotonic())
+                        await asyncio.sleep(0.005)  # one push at a time: latency, not throughput
+                    await asyncio.sleep(0.5)
+                    clients.stdin.write(b"report\n")
+                    clients.stdin.flush()
+                    arrivals = json.loads(await _readline(clients, 60))
+                    clients.stdin.write(b"quit\n")
+                    clients.stdin.flush()
+                    await asyncio.to_thread(clients.wait, 30)
+                finally:
+                    stop(clients)
+                done = [(arrivals[s]["completed"] - up) * 1000 for s, (_, up) in sent.items()
+                        if "completed" in arrivals.get(s, {})]
+                opened = [(arrivals[s]["opened"] - op) * 1000 for s, (op, _) in sent.items()
+                          if "opened" in arrivals.get(s, {})]
+                if len(done) < len(sent) or len(opened) < len(sent):
+                    raise RuntimeError(f"{len(sent) - len(done)} completed pushes never arrived")
+                p99 = percentile(done, 99)
+                rows.append(Row(
+                    "push", f"completed push, {count:,} idle sockets",
+                    f"{percentile(done, 50):.2f} / {p99:.2f} / {max(done):.2f}",
+                    f"ms p50/p99/max (n={len(done)})",
+                    "p99 <= 1 ms at 10,000" if count >= 10_000 else "",
+                    (p99 <= 1.0) if count >= 10_000 else None, {"ms": done}))
+                rows.append(Row(
+                    "push", f"opened push after GET /s/{{token}}, {count:,} sockets",
+                    f"{percentile(opened, 50):.2f} / {percentile(opened, 99):.2f} / {max(opened):.2f}",
+                    f"ms p50/p99/max (n={len(opened)})", "", None, {"ms": opened}))
+                if count == max(plan.ws_counts):
+                    per = (after - before) / count
+                    rows.append(Row("memory", f"per idle websocket ({count:,} connected)",
+                                    f"{per:.1f}", "KiB", "<= 12 KiB", per <= 12,
+                                    {"rss_before_kib": before, "rss_after_kib": after}))
+                print(f"  {count} sockets: completed p99 {p99:.2f} ms", file=sys.stderr)
+        return rows
+    finally:
+        stop(server)
+
+
+# -- 3 and 4b. memory per session and tombstone, mass expiry, forgetting ------
+
+def _probe(url: str, seconds: float) -> subprocess.Popen:
+    return spawn([sys.executable, str(BENCH / "probe.py"), url, str(seconds)],
+                 log_name="probe.log", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+
+async def _probe_result(probe: subprocess.Popen) -> list[float]:
+    probe.stdin.close()
+    out = await asyncio.to_thread(probe.stdout.read)
+    await asyncio.to_thread(probe.wait, 10)
+    stop(probe)
+    return json.loads(out)
+
+
+def _lag_row(figure: str, lags: list[float], goal: str, met: bool) -> Row:
+    return Row("loop lag", figure,
+               f"{percentile(lags, 50):.1f} / {percentile(lags, 99):.1f} / {max(lags):.1f}",
+               f"ms p50/p99/max (n={len(lags)})", goal, met, {"ms": lags})
+
+
+async def _status(http: aiohttp.ClientSession, base: str, session_id: str) -> str:
+    async with http.get(f"{base}/api/v1/sessions/{session_id}", headers={"X-API-Key": KEY}) as r:
+        return "forgotten" if r.status == 404 else (await r.json())["status"]
+
+
+async def _tombstones(plan: Plan) -> tuple[Row, float]:
+    """Per-tombstone memory; also returns how long creating the sessions took."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_handoff(port, KEY, TOMBSTONE_TTL="1h")
+    n = plan.many
+    try:
+        async with _http() as http:
+            await load.create_sessions(http, base, KEY, 10)  # warm up the routes used
+            await asyncio.sleep(1.0)
+            start = rss_kib(server.pid)
+            # Sessions that live one second: nearly all that is held is tombstones.
+            began = time.monotonic()
+            made = await load.create_sessions(http, base, KEY, n, ttl=lambda: 1.0)
+            creating = time.monotonic() - began
+            await asyncio.sleep(2.5)
+            if await _status(http, base, made[-1][0]) != "expired":
+                raise RuntimeError("sessions with a 1 s lifetime had not expired")
+            tombs = rss_kib(server.pid)
+    finally:
+        stop(server)
+    per = (tombs - start) / n
+    return Row("memory", f"per tombstone ({n:,} expired)", f"{per:.2f}", "KiB", "<= 0.3 KiB",
+               per <= 0.3, {"rss_kib": [start, tombs], "create_seconds": creating}), creating
+
+
+async def memory(plan: Plan) -> list[Row]:
+    tomb_row, creating = await _tombstones(plan)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_handoff(port, KEY, TOMBSTONE_TTL=f"{plan.tombstone_ttl:g}s")
+    n = plan.many
+    try:
+        async with _http() as http:
+            await load.create_sessions(http, base, KEY, 10)
+            await asyncio.sleep(1.0)
+            start = rss_kib(server.pid)
+
+            # Live sessions, all expiring within the same second, planned from the first batch.
+            expire_at = time.monotonic() + creating * 1.4 + 5
+            made = await load.create_sessions(
+                http, base, KEY, n, ttl=lambda: expire_at - time.monotonic() + random.random())
+            if time.monotonic() > expire_at - 1.5:
+                raise RuntimeError("creating sessions took longer than planned; expiry overlapped")
+            await asyncio.sleep(0.5)
+            live = rss_kib(server.pid)
+
+            await asyncio.sleep(expire_at - 1.0 - time.monotonic())
+            probe = _probe(base + "/api/v1/health", 6.0)
+            cpu_before = cpu_seconds(server.pid)
+            await asyncio.sleep(4.0)
+            cpu_used = cpu_seconds(server.pid) - cpu_before
+            lags = await _probe_result(probe)
+            if await _status(http, base, made[-1][0]) != "expired":
+                raise RuntimeError("the mass expiry had not happened")
+
+            # Forgetting: wait for the last tombstone to go, then look at the memory again.
+            forget_at = expire_at + 1 + plan.tombstone_ttl + 1.5
+            await asyncio.sleep(max(0.0, forget_at - time.monotonic()))
+            if await _status(http, base, made[-1][0]) != "forgotten":
+                raise RuntimeError("tombstones were not forgotten in time")
+            end = rss_kib(server.pid)
+    finally:
+        stop(server)
+    per_live = (live - start) / n
+    return [
+        Row("memory", f"per live session ({n:,} live)", f"{per_live:.2f}", "KiB", "<= 1.0 KiB",
+            per_live <= 1.0, {"rss_kib": [start, live]}),
+        tomb_row,
+        Row("memory", "RSS after all forgotten vs start",
+            f"{(end - start) / 1024:+.1f}", f"MiB ({start / 1024:.0f} -> {live / 1024:.0f} -> "
+            f"{end / 1024:.0f} MiB)", "back near start",
+            (end - start) <= max(8 * 1024, 0.1 * (live - start)), {"rss_kib": [start, live, end]}),
+        Row("loop lag", f"during {n:,} sessions expiring in 1 s",
+            f"{percentile(lags, 50):.1f} / {percentile(lags, 99):.1f} / {max(lags):.1f}",
+            f"ms p50/p99/max (n={len(lags)}; server CPU {cpu_used:.2f} s)",
+            "max <= 100 ms", max(lags) <= 100, {"ms": lags}),
+    ]
+
+
+# -- 4a. loop lag during photo processing -------------------------------------
+
+async def photos(plan: Plan) -> list[Row]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_handoff(port, KEY)
+    photo = await asyncio.to_thread(load.twelve_megapixel_jpeg)
+    try:
+        async with _http() as http:
+            sessions = await load.create_sessions(http, base, KEY, 5, action="photo")
+            alone = await load.send_photo(http, base, sessions[0][1], photo)  # warm-up
+            baseline_probe = _probe(base + "/api/v1/health", 2.0)
+            await asyncio.sleep(1.0)
+            idle = await _probe_result(baseline_probe)
+            probe = _probe(base + "/api/v1/health", 120.0)
+            await asyncio.sleep(0.5)
+            began = time.monotonic()
+            await asyncio.gather(*(load.send_photo(http, base, token, photo)
+                                   for _, token in sessions[1:]))
+            took = time.monotonic() - began
+            await asyncio.sleep(0.3)
+            lags = await _probe_result(probe)
+        p99 = percentile(lags, 99)
+        return [
+            _lag_row("idle server (reference)", idle, "", None),
+            Row("loop lag", f"during 4 concurrent 12 MP uploads ({len(photo) / 1e6:.1f} MB each)",
+                f"{percentile(lags, 50):.1f} / {p99:.1f} / {max(lags):.1f}",
+                f"ms p50/p99/max (n={len(lags)}; 4 took {took:.1f} s, 1 alone {alone:.1f} s)",
+                "p99 <= 20 ms", p99 <= 20, {"ms": lags}),
+        ]
+    finally:
+        stop(server)
+
+
+# -- 5. scaling ---------------------------------------------------------------
+
+async def _expiry_cpu(http: aiohttp.ClientSession, base: str, pid: int, batch: int) -> float:
+    """Server CPU microseconds per expiry, for ``batch`` sessions expiring in half a second."""
+    lead = batch / 1500 + 3
+    expire_at = time.monotonic() + lead
+    await load.create_sessions(http, base, KEY, batch,
+                               ttl=lambda: expire_at - time.monotonic() + random.random() / 2)
+    window = 2.0
+    await asyncio.sleep(max(0.0, expire_at - 0.2 - time.monotonic()))
+    busy_from = cpu_seconds(pid)
+    await asyncio.sleep(window)
+    busy = cpu_seconds(pid) - busy_from
+    # The same window once the expiry is over: what the idle server costs meanwhile.
+    idle_from = cpu_seconds(pid)
+    await asyncio.sleep(window)
+    idle = cpu_seconds(pid) - idle_from
+    print(f"  expiry of {batch}: busy {busy:.2f} s, idle {idle:.2f} s CPU", file=sys.stderr)
+    return max(0.0, busy - idle) / batch * 1e6
+
+
+async def scaling(plan: Plan) -> list[Row]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_handoff(port, KEY)
+    body = json.dumps({"action_type": "photo", "output_format": "jpg"})
+    figures: dict[int, dict[str, float]] = {}
+    try:
+        async with _http() as http:
+            live = 0
+            for level in (plan.few, plan.many):
+                made = await load.create_sessions(http, base, KEY, level - live,
+                                                  ttl=lambda: 3600.0)
+                live = level
+                path = f"{base}/api/v1/sessions/{made[0][0]}"
+                await asyncio.to_thread(wrk, path, 1, api_key=KEY)  # warm-up
+                get_rps = median([(await asyncio.to_thread(wrk, path, plan.wrk_seconds,
+                                                           api_key=KEY))[0]
+                                  for _ in range(plan.rounds)])
+                expiry_us = await _expiry_cpu(http, base, server.pid, plan.expiry_batch)
+                create_rps, _ = await asyncio.to_thread(
+                    wrk, f"{base}/api/v1/sessions", plan.wrk_seconds, api_key=KEY, body=body)
+                figures[level] = {"get": get_rps, "create": create_rps, "expiry": expiry_us}
+                print(f"  {level} live: {figures[level]}", file=sys.stderr)
+    finally:
+        stop(server)
+    few, many = figures[plan.few], figures[plan.many]
+    label = f"{plan.many:,} vs {plan.few:,} live"
+    return [
+        Row("scaling", f"create rate, {label}", f"{many['create'] / few['create']:.2f}",
+            f"x ({few['create']:.0f} -> {many['create']:.0f} /s)", "flat (~1.0)",
+            many["create"] / few["create"] >= 0.8, figures),
+        Row("scaling", f"get rate, {label}", f"{many['get'] / few['get']:.2f}",
+            f"x ({few['get']:.0f} -> {many['get']:.0f} /s)", "flat (~1.0)",
+            many["get"] / few["get"] >= 0.8, figures),
+        Row("scaling", f"CPU per expiry, {label}", f"{many['expiry']:.1f} vs {few['expiry']:.1f}",
+            "us per session", "flat", many["expiry"] <= max(1.5 * few["expiry"], few["expiry"] + 5),
+            figures),
+    ]
