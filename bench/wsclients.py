@@ -45,7 +45,7 @@ async def main() -> None:
                 ws = await http.ws_connect(
                     f"{ws_base}/api/v1/sessions/{session_id}/ws?api_key={key}",
                     autoping=True, heartbeat=None, timeout=aiohttp.ClientWSTimeout(ws_close=2))
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 failed += 1
                 return
         sockets.append(ws)

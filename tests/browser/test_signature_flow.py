@@ -139,7 +139,7 @@ async def test_pen_strokes_carry_pressure_in_pad_pixels(start_server, phone, des
     assert abs(body["width"] - box["width"]) < 1 and abs(body["height"] - box["height"]) < 1
     [stroke] = body["strokes"]
     assert len(stroke) >= len(points)
-    for x, y, t, pressure in stroke:
+    for x, y, _t, pressure in stroke:
         assert 0 <= x <= body["width"] and 0 <= y <= body["height"]
         assert 0 < pressure <= 1
     assert stroke[-1][3] > stroke[0][3]  # the pen pressed harder as it went
