@@ -16,6 +16,7 @@ from .bodies import Form, read_form
 from .errors import BadRequest, PayloadTooLarge
 from .keys import executor_key, settings_key, store_key
 from .models import CornerSuggestion, ScanCorners, ScanPageAccepted, UploadAccepted
+from .responses import json_model
 from .scandetect import suggest_corners
 from .scanimage import Point, assemble, process_page
 from .store import Session
@@ -106,7 +107,7 @@ async def scan_upload(request: web.Request) -> web.Response:
               document_index, page_index, session.id, held)
     body = ScanPageAccepted(document_index=document_index, page_index=page_index,
                             pages=held, width=width, height=height)
-    return web.json_response(body.model_dump())
+    return json_model(body)
 
 
 async def scan_finalize(request: web.Request) -> web.Response:
@@ -127,7 +128,7 @@ async def scan_finalize(request: web.Request) -> web.Response:
         await store.complete(session, files, layout)
     finally:
         await store.release_upload(session)
-    return web.json_response(UploadAccepted().model_dump())
+    return json_model(UploadAccepted())
 
 
 async def scan_clear(request: web.Request) -> web.Response:
@@ -148,4 +149,4 @@ async def scan_detect(request: web.Request) -> web.Response:
         corners=[[x, y] for x, y in suggestion.corners], detected=suggestion.detected,
         width=suggestion.width, height=suggestion.height,
     )
-    return web.json_response(body.model_dump())
+    return json_model(body)
