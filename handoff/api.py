@@ -44,7 +44,9 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def version(request: web.Request) -> web.Response:
-    return json_model(VersionInfo(version=__version__, commit=_commit()))
+    # The first call asks git (a subprocess); keep that off the loop. Later calls hit the cache.
+    commit = await asyncio.get_running_loop().run_in_executor(None, _commit)
+    return json_model(VersionInfo(version=__version__, commit=commit))
 
 
 @cache
