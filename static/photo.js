@@ -1,4 +1,5 @@
 // Photo capture: choose or take a photo, preview it, scale it down, send it with progress.
+import { canvasOf, fit, toBlob } from "./canvas.js";
 import { hideError, isContentError, ready, send, settle, watchStatus } from "./phone-common.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
@@ -43,24 +44,21 @@ async function downscale(file) {
   } catch {
     return { file, width: null, height: null };
   }
-  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-  const width = Math.max(1, Math.round(bitmap.width * scale));
-  const height = Math.max(1, Math.round(bitmap.height * scale));
-  if (scale === 1 && file.type === "image/jpeg" && file.size <= PASS_THROUGH_BYTES) {
+  const [width, height] = fit(bitmap.width, bitmap.height, MAX_SIDE);
+  if (width === bitmap.width && height === bitmap.height
+      && file.type === "image/jpeg" && file.size <= PASS_THROUGH_BYTES) {
     bitmap.close();
     return { file, width, height };
   }
   try {
-    const canvas = document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
+    const canvas = canvasOf(width, height);
     const context = canvas.getContext("2d");
     context.fillStyle = "#fff"; // JPEG has no transparency: flatten onto white, not black
     context.fillRect(0, 0, width, height);
     context.imageSmoothingQuality = "high";
     context.drawImage(bitmap, 0, 0, width, height);
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
-    if (blob) return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height };
+    const blob = await toBlob(canvas, JPEG_QUALITY);
+    return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height };
   } catch {
     // A phone short of memory for the canvas: the original still works, only larger.
   } finally {

@@ -1,4 +1,5 @@
 // Image work in the browser: scale photos down, ask for suggested corners, straighten pages.
+import { canvasOf, fit, toBlob } from "./canvas.js";
 
 /** Longest side of an uploaded page photo. */
 export const MAX_SIDE = 3000;
@@ -6,25 +7,6 @@ export const MAX_SIDE = 3000;
 const DETECT_SIDE = 800;
 /** Longest side of the on-screen preview of a corrected page. */
 const PREVIEW_SIDE = 1000;
-
-function canvasOf(width, height) {
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  return canvas;
-}
-
-function toBlob(canvas, quality = 0.92) {
-  return new Promise((resolve, reject) => {
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("encoding failed"))),
-      "image/jpeg", quality);
-  });
-}
-
-function fit(width, height, side) {
-  const scale = Math.min(1, side / Math.max(width, height));
-  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
-}
 
 /** Decode an image blob; an <img> applies the photo's EXIF orientation itself. */
 export async function decode(blob) {
