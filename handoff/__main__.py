@@ -1,5 +1,5 @@
 """``python -m handoff``: the same as the ``handoff`` command."""
 
-from .cli import main
+from .cli.main import main
 
 main()

@@ -9,8 +9,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from .auth import KeyRing
-from .cors import setup_cors
+from .web.auth import KeyRing
+from .web.cors import setup_cors
 from .keys import (
     executor_key,
     keyring_key,
@@ -19,12 +19,12 @@ from .keys import (
     store_key,
     websockets_key,
 )
-from .middlewares import error_middleware, security_headers
-from .presenter import Presenter
-from .routes import setup_routes
+from .web.middlewares import error_middleware, security_headers
+from .web.presenter import Presenter
+from .web.routes import setup_routes
 from .settings import Settings
 from .store import MemoryStore
-from .ws import close_websockets
+from .web.ws import close_websockets
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 #: Slack above the largest upload for multipart framing; handlers enforce the exact limits.

@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from .auth import KeyRing
-from .presenter import Presenter
+from .web.auth import KeyRing
+from .web.presenter import Presenter
 from .settings import Settings
 from .store import SessionStore
 

@@ -1,0 +1,161 @@
+"""Photo checks and conversion with Pillow. Everything here blocks: call it in a thread."""
+
+import io
+import logging
+import tempfile
+import warnings
+
+import img2pdf
+import pillow_heif
+from PIL import Image, ImageOps
+
+from ..errors import UnsupportedMediaType, Unprocessable
+from ..store import NewFile
+
+log = logging.getLogger(__name__)
+
+pillow_heif.register_heif_opener()
+
+#: Longest side of a stored photo.
+MAX_SIDE = 4096
+#: Images above this many pixels are refused before decoding (decompression bombs).
+MAX_PIXELS = 64_000_000
+
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+
+#: output_format -> (Pillow format, content type, file extension)
+PHOTO_FORMATS = {
+    "jpg": ("JPEG", "image/jpeg", "jpg"),
+    "png": ("PNG", "image/png", "png"),
+    "webp": ("WEBP", "image/webp", "webp"),
+    "pdf": ("PDF", "application/pdf", "pdf"),
+}
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The image type judged by the bytes (never by a declared type), or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "heif"
+    return None
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Decode an uploaded image fully, upright and without metadata surprises.
+
+    Raises 415 for bytes that are no accepted image type and 422 for ones that
+    cannot be used (undecodable, truncated, too many pixels).
+    """
+    kind = sniff_image_type(data)
+    if kind is None:
+        raise UnsupportedMediaType(
+            "This file is not a JPEG, PNG, WebP or HEIC image.", code="unsupported_image_type"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise Unprocessable(
+                    f"This image has too many pixels ({width}×{height}); "
+                    f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted.",
+                    code="image_too_large",
+                )
+            image.load()
+    except Unprocessable:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Unprocessable(
+            "This image has too many pixels to be processed.", code="image_too_large"
+        ) from exc
+    except Exception as exc:  # Pillow raises many kinds for broken files
+        log.info("undecodable %s upload: %s", kind, exc)
+        raise Unprocessable(
+            "This image could not be read; it may be damaged or incomplete. Please take it again.",
+            code="undecodable_image",
+        ) from exc
+    if width < 1 or height < 1:
+        raise Unprocessable("This image is empty.", code="undecodable_image")
+    return ImageOps.exif_transpose(image)
+
+
+def normalize(image: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
+    """Upright, at most ``max_side`` px, in RGB or RGBA, with no metadata left on it."""
+    # A colour profile only describes the pixels it came with (a CMYK one would lie).
+    icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
+    if image.mode not in ("RGB", "RGBA"):
+        has_alpha = image.mode in ("LA", "PA") or (
+            image.mode == "P" and "transparency" in image.info
+        )
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    # A fresh image carries no EXIF, XMP or comments; only the colour profile is kept.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    if icc:
+        clean.info["icc_profile"] = icc
+    return clean
+
+
+def flatten(image: Image.Image, background: str = "white") -> Image.Image:
+    """Drop transparency onto a background (for JPEG and PDF)."""
+    if image.mode != "RGBA":
+        return image
+    base = Image.new("RGB", image.size, background)
+    base.paste(image, mask=image.getchannel("A"))
+    base.info = dict(image.info)
+    return base
+
+
+def encode(image: Image.Image, output_format: str) -> bytes:
+    """Encode a normalised image as ``jpg``, ``png``, ``webp`` or a one-page ``pdf``."""
+    if output_format == "pdf":
+        return jpeg_pdf([encode(image, "jpg")], page_size(image.size))
+    icc = image.info.get("icc_profile")
+    # Pillow releases the GIL while it encodes into a real file, but holds it for
+    # each 64 KiB block written to a BytesIO: several milliseconds at a time in
+    # which the event loop cannot run. A temporary file stays in the page cache.
+    with tempfile.TemporaryFile() as out:
+        if output_format == "jpg":
+            flatten(image).save(out, "JPEG", quality=90, icc_profile=icc)
+        elif output_format == "png":
+            image.save(out, "PNG", compress_level=6, icc_profile=icc)
+        elif output_format == "webp":
+            image.save(out, "WEBP", quality=90, method=4, icc_profile=icc)
+        else:
+            raise ValueError(f"unknown output format {output_format!r}")
+        out.seek(0)
+        return out.read()
+
+
+#: The long side of an A4 page in points: photos become pages of a printable size.
+A4_LONG_SIDE = 842.0
+
+
+def page_size(pixels: tuple[int, int], long_side: float = A4_LONG_SIDE) -> tuple[float, float]:
+    """Page size in points for an image, its long side ``long_side``, aspect kept."""
+    scale = long_side / max(pixels)
+    return pixels[0] * scale, pixels[1] * scale
+
+
+def jpeg_pdf(pages: list[bytes], size: tuple[float, float] | None = None) -> bytes:
+    """A PDF with one page per JPEG, embedding the JPEG data as it is (no re-encoding).
+
+    With ``size`` (points) every page has that size; without, the image's own DPI decides.
+    """
+    layout = img2pdf.get_layout_fun(pagesize=size) if size else None
+    return img2pdf.convert(pages, layout_fun=layout)
+
+
+def process_photo(data: bytes, output_format: str) -> NewFile:
+    """Validate an uploaded photo and store it in exactly the requested format."""
+    image = normalize(open_image(data))
+    _, content_type, extension = PHOTO_FORMATS[output_format]
+    return NewFile.of(content_type, f"photo.{extension}", encode(image, output_format))

@@ -1,0 +1,1 @@
+"""The document scan: corner detection, perspective correction and PDF assembly."""

@@ -1,0 +1,203 @@
+"""The desktop's REST API under /api/v1."""
+
+import asyncio
+import io
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import segno
+from aiohttp import ETag, web
+
+from .. import __version__
+from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
+from .bodies import read_model
+from ..errors import BadRequest, Gone, NotFound
+from ..keys import executor_key, keyring_key, presenter_key, settings_key, store_key
+from ..models import CreateSessionRequest, Health, VersionInfo
+from .responses import json_model
+from ..settings import Settings
+from ..store import NewSession, ResultFile, Session, Tombstone
+
+#: Longest long-poll, whatever ``?wait=`` asks for.
+MAX_WAIT = 60.0
+#: Create bodies are small: 2,000 characters of intro text and 20 metadata pairs.
+CREATE_BODY_LIMIT = 64 * 1024
+
+
+def session_response(
+    request: web.Request, record: Session | Tombstone, status: int = 200
+) -> web.Response:
+    body = request.app[presenter_key].session_json(record)
+    response = web.Response(body=body, status=status, content_type="application/json")
+    response.headers["ETag"] = f'"{record.version}"'
+    return response
+
+
+async def caller_of(request: web.Request, *, query_key: bool = False) -> Caller:
+    app = request.app
+    return await authenticate(request, app[keyring_key], app[store_key], query_key=query_key)
+
+
+async def health(request: web.Request) -> web.Response:
+    return json_model(Health())
+
+
+async def version(request: web.Request) -> web.Response:
+    # The first call asks git (a subprocess); keep that off the loop. Later calls hit the cache.
+    commit = await asyncio.get_running_loop().run_in_executor(None, _commit)
+    return json_model(VersionInfo(version=__version__, commit=commit))
+
+
+@cache
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            cwd=Path(__file__).parent,
+        ).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+async def create_session(request: web.Request) -> web.Response:
+    owner = require_api_key(await caller_of(request))
+    settings = request.app[settings_key]
+    spec = await read_model(
+        request,
+        CreateSessionRequest,
+        limit=CREATE_BODY_LIMIT,
+        context={"max_ttl": settings.max_session_ttl},
+    )
+    session = await request.app[store_key].create(new_session(spec, owner, settings))
+    response = session_response(request, session, status=201)
+    response.headers["Location"] = request.app[presenter_key].session_path(session.id)
+    return response
+
+
+def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> NewSession:
+    """What the store needs to create a session, the server's defaults filled in."""
+    return NewSession(
+        owner=owner,
+        action_type=spec.action_type,
+        output_format=spec.output_format or "",
+        intro_text=spec.intro_text,
+        session_ttl=spec.session_ttl or settings.session_ttl,
+        result_ttl=spec.result_ttl or settings.result_ttl,
+        metadata=spec.metadata or None,
+        document_mode=spec.document_mode,
+    )
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    owner = require_api_key(await caller_of(request))
+    sessions = await request.app[store_key].list_live(owner)
+    presenter = request.app[presenter_key]
+    body = b'{"sessions":[' + b",".join(presenter.session_json(s) for s in sessions) + b"]}"
+    return web.Response(body=body, content_type="application/json")
+
+
+def _matches(tags: tuple[ETag, ...] | None, record: Session | Tombstone) -> bool:
+    return bool(tags) and any(tag.value in ("*", str(record.version)) for tag in tags)
+
+
+async def get_session(request: web.Request) -> web.StreamResponse:
+    caller = await caller_of(request)
+    session_id = request.match_info["session_id"]
+    store = request.app[store_key]
+    wait = _wait_seconds(request)
+    record = await session_of(caller, store, session_id)
+    tags = request.if_none_match  # parsed on every access, so read once
+    matched = _matches(tags, record)
+    if matched and wait > 0:
+        await store.wait_for_change(session_id, record.version, wait)
+        record = await session_of(caller, store, session_id)
+        matched = _matches(tags, record)
+    if matched:
+        return web.Response(status=304, headers={"ETag": f'"{record.version}"'})
+    return session_response(request, record)
+
+
+def _wait_seconds(request: web.Request) -> float:
+    raw = request.query.get("wait")
+    if raw is None:
+        return 0.0
+    try:
+        wait = float(raw)
+    except ValueError:
+        wait = -1.0
+    if not wait >= 0:  # also refuses NaN
+        raise BadRequest("wait must be a number of seconds (0 to 60).", code="invalid_wait")
+    return min(wait, MAX_WAIT)
+
+
+async def get_result(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    record = await session_of(caller, request.app[store_key], request.match_info["session_id"])
+    status, body = request.app[presenter_key].result_poll(record)
+    return json_model(body, status)
+
+
+async def cancel_session(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    store = request.app[store_key]
+    record = await session_of(caller, store, request.match_info["session_id"])
+    if isinstance(record, Tombstone):
+        raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
+    await store.cancel(record)
+    return session_response(request, record)
+
+
+async def _file_of(request: web.Request) -> ResultFile:
+    caller = await caller_of(request)
+    stored = await request.app[store_key].get_file(request.match_info["download_id"])
+    if stored is None or not may_read_file(caller, stored):
+        raise NotFound(
+            "There is no such file; it may have expired or been deleted.", code="file_not_found"
+        )
+    return stored
+
+
+async def download(request: web.Request) -> web.Response:
+    stored = await _file_of(request)
+    info = stored.info
+    return web.Response(
+        body=stored.data,
+        headers={
+            "Content-Type": info.content_type,
+            "Content-Disposition": f'attachment; filename="{info.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def delete_download(request: web.Request) -> web.Response:
+    stored = await _file_of(request)
+    await request.app[store_key].delete_file(stored.info.download_id)
+    return web.Response(status=204)
+
+
+async def qr_code(request: web.Request) -> web.Response:
+    caller = await caller_of(request)
+    record = await session_of(caller, request.app[store_key], request.match_info["session_id"])
+    if not isinstance(record, Session):
+        raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
+    if record.status == "cancelled":
+        raise Gone("This session was cancelled.", code="session_cancelled", extra={"status": "cancelled"})
+    kind = request.match_info["kind"]
+    url = request.app[presenter_key].phone_url(record.phone_token)
+    loop = asyncio.get_running_loop()
+    data = await loop.run_in_executor(request.app[executor_key], _render_qr, url, kind)
+    content_type = "image/svg+xml" if kind == "svg" else "image/png"
+    return web.Response(body=data, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
+
+
+def _render_qr(url: str, kind: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind=kind, scale=8, border=4)
+    return out.getvalue()
+

@@ -1,0 +1,92 @@
+"""Who is calling: an API key holder (a tenant), a client-secret holder, or nobody."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ..errors import Forbidden, NotFound, Unauthorized
+from ..store import ResultFile, Session, SessionStore, Tombstone
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An API key holder has an ``owner``; a client-secret holder has one ``session_id``."""
+
+    owner: str | None = None
+    session_id: str | None = None
+
+
+class KeyRing:
+    """The configured API keys, each mapped to an opaque tenant id (never the key)."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self._keys = [(key.encode(), hashlib.sha256(key.encode()).hexdigest()[:16]) for key in keys]
+
+    def owner_of(self, presented: str) -> str | None:
+        # Compare against every key, without stopping early, so timing reveals nothing.
+        candidate = presented.encode()
+        found = None
+        for key, owner in self._keys:
+            if hmac.compare_digest(key, candidate):
+                found = owner
+        return found
+
+
+def presented_credential(request: web.Request, *, query_key: bool = False) -> str | None:
+    """The credential from ``X-API-Key``, ``Authorization: Bearer``, or the query string."""
+    if key := request.headers.get("X-API-Key"):
+        return key
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if query_key and (key := request.query.get("api_key")):
+        return key
+    return request.query.get("client_secret") or None
+
+
+async def authenticate(
+    request: web.Request, keyring: KeyRing, store: SessionStore, *, query_key: bool = False
+) -> Caller:
+    credential = presented_credential(request, query_key=query_key)
+    if not credential:
+        raise Unauthorized(
+            "An API key is required: send it as X-API-Key or Authorization: Bearer.",
+            code="missing_credentials",
+        )
+    if owner := keyring.owner_of(credential):
+        return Caller(owner=owner)
+    if session_id := await store.session_for_secret(credential):
+        return Caller(session_id=session_id)
+    raise Unauthorized("The API key or client secret is not valid.", code="invalid_credentials")
+
+
+def require_api_key(caller: Caller) -> str:
+    """The caller's tenant; client secrets may not create or list sessions."""
+    if caller.owner is None:
+        raise Forbidden(
+            "A client secret only reads its own session; this needs an API key.",
+            code="api_key_required",
+        )
+    return caller.owner
+
+
+def may_access(caller: Caller, record: Session | Tombstone) -> bool:
+    if caller.owner is not None:
+        return record.owner == caller.owner
+    return record.id == caller.session_id
+
+
+def may_read_file(caller: Caller, stored: ResultFile) -> bool:
+    if caller.owner is not None:
+        return stored.owner == caller.owner
+    return stored.session_id == caller.session_id
+
+
+async def session_of(caller: Caller, store: SessionStore, session_id: str) -> Session | Tombstone:
+    """The session the caller may see, or 404 (others' sessions look exactly like unknown ones)."""
+    record = await store.get(session_id)
+    if record is None or not may_access(caller, record):
+        raise NotFound("There is no session with this id.", code="session_not_found")
+    return record

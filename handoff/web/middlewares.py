@@ -1,0 +1,75 @@
+"""The error middleware and the security headers every response carries."""
+
+import logging
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..errors import HandoffError
+
+log = logging.getLogger(__name__)
+
+#: No inline script anywhere: pages load their modules from /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+_REASONS = {
+    404: ("This route does not exist.", "route_not_found"),
+    405: ("This method is not allowed on this route.", "method_not_allowed"),
+    413: ("The request body is too large.", "body_too_large"),
+}
+
+
+def wants_page(request: web.Request) -> bool:
+    """A browser navigating (not a script's fetch): a page load, or a phone form posted without script."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
+
+
+def error_response(request: web.Request, status: int, body: dict) -> web.StreamResponse:
+    """JSON for API and upload routes; a page for a browser loading a phone link."""
+    if wants_page(request):
+        # A phone's failed form post (sent without the page's script) offers the capture screen again.
+        posted = request.method == "POST" and request.path.startswith("/s/")
+        retry = request.path.removesuffix("/result") + "/action" if posted else None
+        return aiohttp_jinja2.render_template(
+            "message.html",
+            request,
+            {"title": "Not found" if status == 404 else "Something went wrong",
+             "message": body["error"], "tone": "error", "retry_url": retry},
+            status=status,
+        )
+    return web.json_response(body, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except HandoffError as exc:
+        response = error_response(request, exc.status, exc.body())
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="handoff"'
+        return response
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message, code = _REASONS.get(exc.status, (exc.reason + ".", "http_error"))
+        response = error_response(request, exc.status, {"error": message, "code": code})
+        if allow := exc.headers.get("Allow"):
+            response.headers["Allow"] = allow
+        return response
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Set on every response (``on_response_prepare``); static assets may be cached."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    if not request.path.startswith("/static/"):
+        headers.setdefault("Cache-Control", "no-store")

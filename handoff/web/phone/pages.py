@@ -1,0 +1,141 @@
+"""What the phone sees: pages under /s/{token}, the status probe and the upload.
+
+The phone token in the path is the phone's only credential. Nothing here
+reveals the session id, the client secret or a result.
+"""
+
+import asyncio
+from functools import partial
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ..bodies import read_form, read_model
+from ...errors import BadRequest, NotFound
+from ...capture.photo import process_photo
+from .intro import render_intro
+from ...keys import executor_key, settings_key, store_key
+from ..middlewares import wants_page
+from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
+from ..responses import json_model
+from ...capture.signature import render_signature
+from ...store import NewFile, Session, Tombstone
+from ...store.base import CANCELLED, COMPLETED, ensure_accepts_upload
+
+ACTION_NAMES = {"photo": "a photo", "signature": "your signature", "scan": "a document scan"}
+#: How often an open capture page asks whether the desktop cancelled or the link expired.
+STATUS_POLL_MS = 2500
+
+
+async def _record(request: web.Request) -> Session | Tombstone | None:
+    return await request.app[store_key].get_by_token(request.match_info["token"])
+
+
+def _closed_page(request: web.Request, record: Session | Tombstone | None) -> web.Response | None:
+    """The page for a link that no longer leads to a capture screen, if any."""
+    if record is None:
+        return _message(request, 404, "Link not found",
+                        "This link is not valid. Ask for a new QR code on your computer.", "error")
+    if isinstance(record, Tombstone):
+        return _message(request, 410, "This link has expired",
+                        "Start again on your computer to get a new QR code.", "expired")
+    if record.status == CANCELLED:
+        return _message(request, 410, "Cancelled",
+                        "This request was cancelled on the computer. You can close this page.",
+                        "cancelled")
+    if record.status == COMPLETED:
+        return _message(request, 200, "Done",
+                        "Sent. You can return to your computer and close this page.", "done")
+    return None
+
+
+def _message(request: web.Request, status: int, title: str, message: str, tone: str) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        "message.html", request, {"title": title, "message": message, "tone": tone}, status=status
+    )
+
+
+async def _open(request: web.Request) -> Session | web.Response:
+    """The session behind the link, marked opened; or the page to show instead."""
+    record = await _record(request)
+    if (page := _closed_page(request, record)) is not None:
+        return page
+    assert isinstance(record, Session)
+    await request.app[store_key].mark_opened(record)
+    return record
+
+
+async def phone_page(request: web.Request) -> web.Response:
+    """First stop of the link: marks the session opened, then intro or capture."""
+    session = await _open(request)
+    if not isinstance(session, Session):
+        return session
+    if session.intro_text:
+        return aiohttp_jinja2.render_template(
+            "intro.html",
+            request,
+            {"session": session, "intro": render_intro(session.intro_text),
+             "token": session.phone_token, "action_name": ACTION_NAMES[session.action_type],
+             "poll_ms": STATUS_POLL_MS},
+        )
+    return await _capture_page(request, session)
+
+
+async def phone_action(request: web.Request) -> web.Response:
+    session = await _open(request)
+    if not isinstance(session, Session):
+        return session
+    return await _capture_page(request, session)
+
+
+async def _capture_page(request: web.Request, session: Session) -> web.Response:
+    await request.app[store_key].mark_action_started(session)
+    return aiohttp_jinja2.render_template(
+        f"{session.action_type}.html",
+        request,
+        {"session": session, "token": session.phone_token,
+         "action_name": ACTION_NAMES[session.action_type],
+         "intro": render_intro(session.intro_text) if session.intro_text else None,
+         "max_upload_bytes": request.app[settings_key].max_upload_bytes,
+         "poll_ms": STATUS_POLL_MS,
+         "scan_max_pages": request.app[settings_key].scan_max_pages,
+         "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
+    )
+
+
+async def phone_status(request: web.Request) -> web.Response:
+    record = await _record(request)
+    if record is None:
+        raise NotFound("This link is not valid.", code="session_not_found")
+    return json_model(PhoneStatus(status=record.status))  # type: ignore[arg-type]
+
+
+async def phone_result(request: web.Request) -> web.Response:
+    """Receive the photo or signature, convert it off the loop, complete the session."""
+    session = ensure_accepts_upload(await _record(request))
+    limit = request.app[settings_key].max_upload_bytes
+    loop = asyncio.get_running_loop()
+    executor = request.app[executor_key]
+    if session.action_type == "photo":
+        form = await read_form(request, limit)
+        data = form.files.get("file")
+        if not data:
+            raise BadRequest("Choose a photo to send (a part named 'file').", code="missing_file")
+        job = partial(process_photo, data, session.output_format)
+    elif session.action_type == "signature":
+        pad = await read_model(request, SignatureStrokes, limit=limit)
+        job = partial(render_signature, pad, session.output_format)
+    else:
+        raise BadRequest("Scan pages are sent to /scan/upload.", code="wrong_endpoint")
+
+    store = request.app[store_key]
+    await store.claim_upload(session)
+    try:
+        result: NewFile = await loop.run_in_executor(executor, job)
+        await store.complete(session, [result])
+    finally:
+        await store.release_upload(session)
+    if wants_page(request):
+        # A plain form post (the page's script did not run): show the done page.
+        raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=session.phone_token))
+    return json_model(UploadAccepted())

@@ -1,0 +1,45 @@
+"""Every route, named, so links are built with ``url_for``."""
+
+from pathlib import Path
+
+from aiohttp import web
+
+from . import api, openapi, ws
+from .demo import setup_demo_routes
+from .phone import pages as phone
+from .phone import scan
+
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+
+
+def setup_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/api/v1/health", api.health, name="health")
+    router.add_get("/api/v1/version", api.version, name="version")
+    router.add_get("/api/v1/openapi.json", openapi.openapi_document, name="openapi")
+    router.add_post("/api/v1/sessions", api.create_session, name="sessions")
+    router.add_get("/api/v1/sessions", api.list_sessions, name="session_list")
+    router.add_get("/api/v1/sessions/{session_id}", api.get_session, name="session")
+    router.add_delete("/api/v1/sessions/{session_id}", api.cancel_session, name="session_cancel")
+    router.add_get("/api/v1/sessions/{session_id}/result", api.get_result, name="session_result")
+    router.add_get("/api/v1/sessions/{session_id}/ws", ws.session_events, name="session_ws")
+    router.add_get(
+        "/api/v1/sessions/{session_id}/qr.{kind:svg|png}", api.qr_code, name="session_qr"
+    )
+    router.add_get("/api/v1/downloads/{download_id}", api.download, name="download")
+    router.add_delete(
+        "/api/v1/downloads/{download_id}", api.delete_download, name="download_delete"
+    )
+
+    # No HEAD on the pages: loading one moves the session on, a probe must not.
+    router.add_get("/s/{token}", phone.phone_page, name="phone_page", allow_head=False)
+    router.add_get("/s/{token}/action", phone.phone_action, name="phone_action", allow_head=False)
+    router.add_get("/s/{token}/status", phone.phone_status, name="phone_status")
+    router.add_post("/s/{token}/result", phone.phone_result, name="phone_result")
+    router.add_post("/s/{token}/scan/detect", scan.scan_detect, name="scan_detect")
+    router.add_post("/s/{token}/scan/upload", scan.scan_upload, name="scan_upload")
+    router.add_delete("/s/{token}/scan/pages", scan.scan_clear, name="scan_pages")
+    router.add_post("/s/{token}/scan/finalize", scan.scan_finalize, name="scan_finalize")
+
+    setup_demo_routes(app)
+    router.add_static("/static/", STATIC_DIR, name="static")

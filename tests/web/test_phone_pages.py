@@ -1,0 +1,110 @@
+"""The phone pages as served: screens, script hooks, headers, and the no-script fallbacks."""
+
+import re
+
+from aiohttp import FormData
+
+from ..conftest import A
+from ..media import jpeg
+
+
+def upload_form(data: bytes, filename: str, content_type: str) -> FormData:
+    form = FormData()
+    form.add_field("file", data, filename=filename, content_type=content_type)
+    return form
+
+
+async def create(client, **body):
+    response = await client.post("/api/v1/sessions", json=body, headers=A)
+    assert response.status == 201
+    session = await response.json()
+    return session, session["url"].rsplit("/", 1)[1]
+
+
+async def test_capture_page_carries_every_screen_and_the_status_poll(client):
+    session, token = await create(client, action_type="signature", output_format="png")
+    response = await client.get(f"/s/{token}")
+    page = await response.text()
+    for screen in ("screen-done", "screen-cancelled", "screen-expired", "script-fallback"):
+        assert f'id="{screen}"' in page
+    assert f'data-status-url="/s/{token}/status"' in page
+    assert 'data-poll-ms="2500"' in page
+    assert "Rotate your phone for more room" in page
+    assert "<noscript>" in page
+    assert session["id"] not in page and session["client_secret"] not in page
+
+
+async def test_phone_pages_carry_the_security_headers(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    response = await client.get(f"/s/{token}")
+    headers = response.headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_pages_have_no_inline_script_or_style(client):
+    _, token = await create(client, action_type="photo", output_format="jpg", intro_text="Hello")
+    for path in (f"/s/{token}", f"/s/{token}/action"):
+        page = await (await client.get(path)).text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert " style=" not in page and "<style" not in page
+        assert not re.search(r"\son[a-z]+=", page)
+
+
+async def test_photo_form_posted_without_script_leads_to_the_done_page(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    form = upload_form(jpeg(), "photo.jpg", "image/jpeg")
+    response = await client.post(
+        f"/s/{token}/result", data=form, headers={"Accept": "text/html"}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == f"/s/{token}"
+    done = await client.get(f"/s/{token}")
+    assert "Done" in await done.text()
+
+
+async def test_photo_form_error_without_script_is_a_page_with_a_way_back(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    form = upload_form(b"plain text, not a photo", "notes.txt", "text/plain")
+    response = await client.post(f"/s/{token}/result", data=form, headers={"Accept": "text/html"})
+    assert response.status == 415
+    assert response.content_type == "text/html"
+    page = await response.text()
+    assert "not a JPEG, PNG, WebP or HEIC image" in page
+    assert f'href="/s/{token}/action"' in page
+
+
+async def test_script_upload_still_gets_json(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    form = upload_form(b"plain text", "notes.txt", "text/plain")
+    response = await client.post(f"/s/{token}/result", data=form, headers={"Accept": "application/json"})
+    assert response.status == 415
+    assert (await response.json())["code"]
+
+
+async def test_static_assets_are_served_as_modules(client):
+    for name in ("phone-common.js", "photo.js", "signature.js", "signature-pad.js", "handoff-client.js", "demo.js"):
+        response = await client.get(f"/static/{name}")
+        assert response.status == 200, name
+        assert response.content_type in ("application/javascript", "text/javascript"), name
+
+
+async def test_intro_page_watches_the_session_and_works_without_script(client):
+    _, token = await create(client, action_type="photo", output_format="jpg", intro_text="**Front** side")
+    page = await (await client.get(f"/s/{token}")).text()
+    assert "<strong>Front</strong>" in page
+    assert f'href="/s/{token}/action"' in page
+    assert 'src="/static/intro.js"' in page
+    assert f'data-status-url="/s/{token}/status"' in page
+    assert "<noscript>" not in page
+
+
+async def test_photo_page_without_script_keeps_a_send_button(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    page = await (await client.get(f"/s/{token}")).text()
+    assert "<noscript><p class=\"noscript\">Choose a photo, then press Send." in page
+    assert '<noscript><button class="button button--primary" type="submit">Send</button></noscript>' in page

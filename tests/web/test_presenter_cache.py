@@ -1,0 +1,56 @@
+"""The session JSON cache: built once per version, never stale, bounded, dropped at expiry."""
+
+import asyncio
+
+from handoff.web import presenter
+from handoff.keys import presenter_key
+
+from ..conftest import A
+
+
+async def create(client) -> dict:
+    response = await client.post(
+        "/api/v1/sessions", json={"action_type": "photo", "output_format": "jpg"}, headers=A
+    )
+    assert response.status == 201
+    return await response.json()
+
+
+async def test_repeated_gets_serve_the_same_cached_bytes(client):
+    session = await create(client)
+    version, body = client.app[presenter_key]._cache[session["id"]]
+    assert version == 1
+    response = await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
+    assert await response.read() == body
+
+
+async def test_a_change_is_served_at_once_not_the_cached_version(client):
+    session = await create(client)
+    await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
+    await client.get(session["url"].removeprefix("http://phone.test:8080"))
+    response = await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
+    assert (await response.json())["status"] == "action_started"
+
+
+async def test_the_cache_keeps_only_the_most_recent_versions(client, monkeypatch):
+    monkeypatch.setattr(presenter, "CACHED_VERSIONS", 3)
+    sessions = [await create(client) for _ in range(5)]
+    cache = client.app[presenter_key]._cache
+    assert list(cache) == [s["id"] for s in sessions[-3:]]
+    response = await client.get(f"/api/v1/sessions/{sessions[0]['id']}", headers=A)
+    assert (await response.json())["id"] == sessions[0]["id"]
+    assert len(cache) == 3
+
+
+async def test_an_expired_session_leaves_nothing_in_the_cache(make_client):
+    client = await make_client(session_ttl=0.2)
+    response = await client.post(
+        "/api/v1/sessions", json={"action_type": "photo", "output_format": "jpg"}, headers=A
+    )
+    session_id = (await response.json())["id"]
+    cache = client.app[presenter_key]._cache
+    assert session_id in cache
+    await asyncio.sleep(0.35)
+    assert session_id not in cache
+    response = await client.get(f"/api/v1/sessions/{session_id}", headers=A)
+    assert await response.json() == {"id": session_id, "status": "expired"}
