@@ -32,12 +32,7 @@ BODY_SLACK = 64 * 1024
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
-    presenter = app[presenter_key]
-    app[store_key] = MemoryStore(
-        tombstone_ttl=app[settings_key].tombstone_ttl,
-        render=presenter.event_message,
-        release=presenter.drop,
-    )
+    app[store_key] = MemoryStore(tombstone_ttl=app[settings_key].tombstone_ttl)
     yield
     await app[store_key].close()
 

@@ -15,10 +15,10 @@ from pydantic import (
     field_validator,
 )
 
+from .domain import Status
 from .durations import format_duration, parse_duration
 
 ActionType = Literal["photo", "signature", "scan"]
-Status = Literal["pending", "opened", "action_started", "completed", "cancelled", "expired"]
 DocumentMode = Literal["single", "multi"]
 ScanOutputFormat = Literal["pdf", "images"]
 

@@ -10,7 +10,7 @@ import pillow_heif
 from PIL import Image, ImageOps
 
 from ..errors import UnsupportedMediaType, Unprocessable
-from ..store import NewFile
+from ..domain import NewFile
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from ..errors import Unprocessable
 from .photo import flatten
 from ..models import SignatureStrokes
-from ..store import NewFile
+from ..domain import NewFile
 
 INK = "#111827"
 #: Output raster scale relative to the pad, and the cap on its longest side.

@@ -2,12 +2,16 @@
 
 from .base import (
     Event,
-    NewFile,
+    Interrupted,
+    Lease,
     NewSession,
-    ResultFile,
+    Record,
     ResultInfo,
     Session,
+    SessionPage,
     SessionStore,
+    StoredFile,
+    StoreUnavailable,
     Subscription,
     Tombstone,
 )
@@ -15,13 +19,17 @@ from .memory import MemoryStore
 
 __all__ = [
     "Event",
+    "Interrupted",
+    "Lease",
     "MemoryStore",
-    "NewFile",
     "NewSession",
-    "ResultFile",
+    "Record",
     "ResultInfo",
     "Session",
+    "SessionPage",
     "SessionStore",
+    "StoreUnavailable",
+    "StoredFile",
     "Subscription",
     "Tombstone",
 ]

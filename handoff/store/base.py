@@ -1,31 +1,34 @@
-"""The store's records and its interface.
+"""The store's records and its interface; no backend code lives here.
 
-Handlers only talk to :class:`SessionStore`, so a shared backend for several
-server processes can replace :class:`~handoff.store.memory.MemoryStore`
-without touching them. Every status change goes through the store, which also
-publishes the event, so a transition and its push cannot disagree.
+Handlers only talk to :class:`SessionStore`. Records handed out are frozen
+snapshots: a change goes through a store method that takes the session id and
+returns the new record, so a backend never relies on callers sharing objects.
+Every status change happens in the store, which also publishes its event, so a
+transition and its push cannot disagree.
 """
 
 import abc
 import asyncio
-import hashlib
+import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BadRequest, Conflict, Gone, NotFound
+from ..domain import NewFile, Status, closed_error
+from ..errors import BadRequest, Conflict, HandoffError, NotFound
 
-PENDING = "pending"
-OPENED = "opened"
-ACTION_STARTED = "action_started"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-#: Statuses after which a desktop has nothing more to wait for.
-FINAL = frozenset({COMPLETED, CANCELLED, EXPIRED})
-#: Statuses after which nothing more happens to the session but its expiry.
-CLOSED = frozenset({CANCELLED, EXPIRED})
+#: How long an upload lease lasts unless released: longer than any upload takes to
+#: process, short enough that a phone can retry soon after a worker died holding it.
+LEASE_TTL = 60.0
+
+
+class StoreUnavailable(HandoffError):
+    """The shared store cannot be reached; the request may be retried."""
+
+    status = 503
+    default_code = "store_unavailable"
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,32 +43,14 @@ class ResultInfo:
     expires_at: float
 
 
-@dataclass(slots=True, eq=False)
-class ResultFile:
-    """A stored file and who may read it."""
+@dataclass(slots=True, frozen=True)
+class StoredFile:
+    """A stored file's metadata and who may read it; the bytes come from ``read_file``."""
 
     info: ResultInfo
-    data: bytes
     session_id: str
     owner: str
     client_secret: str
-
-
-@dataclass(slots=True, frozen=True)
-class NewFile:
-    """A file a completed action produced, before it is stored.
-
-    Build it with :meth:`of` inside the worker thread, so hashing stays off the loop.
-    """
-
-    content_type: str
-    filename: str
-    data: bytes
-    sha256: str
-
-    @classmethod
-    def of(cls, content_type: str, filename: str, data: bytes) -> "NewFile":
-        return cls(content_type, filename, data, hashlib.sha256(data).hexdigest())
 
 
 @dataclass(slots=True, frozen=True)
@@ -80,9 +65,13 @@ class NewSession:
     document_mode: str | None = None
 
 
-@dataclass(slots=True, eq=False)
+#: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
+ScanLayout = tuple[dict[str, Any], ...]
+
+
+@dataclass(slots=True, frozen=True)
 class Session:
-    """A live session. Times are POSIX seconds; ``version`` grows on every change."""
+    """A live session, as it was at ``version``. Times are POSIX seconds."""
 
     id: str
     owner: str
@@ -96,23 +85,20 @@ class Session:
     phone_token: str
     client_secret: str
     created_at: float
-    status: str = PENDING
+    status: Status = Status.PENDING
     version: int = 1
     opened_at: float | None = None
     completed_at: float | None = None
     #: A tuple, so the many sessions without a result share the empty one.
     result: tuple[ResultInfo, ...] = ()
-    #: Scan sessions: per document, the download ids of its PDF or its pages.
-    scan_documents: list[dict[str, Any]] | None = None
-    #: True while a phone upload is being processed (others get 409).
-    busy: bool = False
+    scan_documents: ScanLayout | None = None
 
     @property
     def expires_at(self) -> float:
         return self.created_at + self.session_ttl
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, frozen=True)
 class Tombstone:
     """What is left of an expired session: just enough to answer ``expired``."""
 
@@ -120,63 +106,127 @@ class Tombstone:
     owner: str
     phone_token: str
     client_secret: str
-    status: str = EXPIRED
-    version: int = 0
+    version: int
+
+    @property
+    def status(self) -> Status:
+        return Status.EXPIRED
+
+
+Record = Session | Tombstone
 
 
 @dataclass(slots=True, frozen=True)
 class Event:
-    """A change, published after the store applied it.
+    """A change, published after the store applied it: the record as it became, and when."""
 
-    ``message`` is the websocket message for this version, rendered once at
-    publication (so every subscriber sends the state as it was at that change).
-    """
+    record: Record
+    at: float
+
+    @property
+    def session_id(self) -> str:
+        return self.record.id
+
+    @property
+    def version(self) -> int:
+        return self.record.version
+
+    @property
+    def status(self) -> Status:
+        return self.record.status
+
+
+@dataclass(slots=True, frozen=True)
+class Lease:
+    """The right to process one upload for a session, until released or ``LEASE_TTL`` passes."""
 
     session_id: str
-    version: int
-    status: str
-    message: str
+    token: str
 
 
-#: Renders a record into its event message; given to the store by the app.
-EventRenderer = Callable[["Session | Tombstone", float], str]
+@dataclass(slots=True, frozen=True)
+class SessionPage:
+    """One page of a listing, newest first; ``cursor`` fetches the next, ``None`` at the end."""
+
+    sessions: list[Session]
+    cursor: str | None
+
+
+def parse_cursor(cursor: str | None) -> tuple[float, str] | None:
+    """A listing cursor's position: the (created_at, id) of the last session handed out."""
+    if cursor is None:
+        return None
+    created, _, session_id = cursor.partition("_")
+    try:
+        position = float(created)
+    except ValueError:
+        position = float("nan")
+    if not session_id or not 0 <= position < 1e11:
+        raise BadRequest("cursor is not valid; pass the one the previous page returned.",
+                         code="invalid_cursor")
+    return position, session_id
+
+
+def page_of(sessions: list[Session], limit: int) -> SessionPage:
+    """The first ``limit`` of ``sessions`` (fetched one past it), with the cursor after them."""
+    if len(sessions) <= limit:
+        return SessionPage(sessions, None)
+    last = sessions[limit - 1]
+    return SessionPage(sessions[:limit], f"{last.created_at!r}_{last.id}")
 
 
 class Subscription:
-    """The changes of one session, in order, from the moment of subscribing.
+    """The changes of one session, from the moment of subscribing, each version once, in order.
 
     One reader at a time (a websocket's pump, or a long-poll). Most subscribers
     wait idle for minutes, so nothing is allocated until there is something to
     wait for or to hold: an ``asyncio.Queue`` would cost four deques (about
-    3 KiB) per idle websocket.
+    3 KiB) per idle websocket. A version at or below one already queued is
+    dropped, so a backend may deliver an event twice (after a reconnect, say).
     """
 
-    __slots__ = ("session_id", "_events", "_waiter", "_on_close")
+    __slots__ = ("session_id", "_events", "_waiter", "_newest", "_interrupted")
 
-    def __init__(self, session_id: str, on_close: Any) -> None:
+    def __init__(self, session_id: str) -> None:
         self.session_id = session_id
         self._events: deque[Event] | None = None
         self._waiter: asyncio.Future[None] | None = None
-        self._on_close = on_close
+        self._newest = 0
+        self._interrupted = False
+
+    @property
+    def newest(self) -> int:
+        """The highest version handed to this subscription so far (0 before any)."""
+        return self._newest
 
     def put(self, event: Event) -> None:
+        if event.version <= self._newest:
+            return
+        self._newest = event.version
         if self._events is None:
             self._events = deque()
         self._events.append(event)
+        self._wake()
+
+    def interrupt(self) -> None:
+        """Wake the reader with :class:`Interrupted`: the server is shutting down."""
+        self._interrupted = True
+        self._wake()
+
+    def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
     async def get(self) -> Event:
         while not self._events:
+            if self._interrupted:
+                raise Interrupted
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
         return self._events.popleft()
-
-    def close(self) -> None:
-        self._on_close(self)
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._iterate()
@@ -186,24 +236,19 @@ class Subscription:
             yield await self.get()
 
 
-def ensure_accepts_upload(record: "Session | Tombstone | None") -> "Session":
+class Interrupted(Exception):
+    """A subscription's reader was woken because the server is shutting down."""
+
+
+def ensure_accepts_upload(record: Record | None) -> Session:
     """The session a phone may still send to, or the error the phone should show."""
     if record is None:
         raise NotFound("This link is not valid.", code="session_not_found")
-    if isinstance(record, Tombstone):
-        raise Gone(
-            "This link has expired; start again on your computer.",
-            code="session_expired",
-            extra={"status": EXPIRED},
-        )
-    if record.status == CANCELLED:
-        raise Gone(
-            "This request was cancelled on the computer.",
-            code="session_cancelled",
-            extra={"status": CANCELLED},
-        )
-    if record.status == COMPLETED:
+    if (gone := closed_error(record.status, phone=True)) is not None:
+        raise gone
+    if record.status == Status.COMPLETED:
         raise Conflict("This was already sent.", code="already_completed")
+    assert isinstance(record, Session)
     return record
 
 
@@ -215,50 +260,84 @@ def page_limit_error(max_pages: int) -> BadRequest:
     )
 
 
+def upload_busy_error() -> Conflict:
+    return Conflict(
+        "Another upload for this session is being processed; wait for it to finish.",
+        code="upload_in_progress",
+    )
+
+
 def finalizing_error() -> Conflict:
     return Conflict(
         "The scan is being finished; no pages can be changed now.", code="upload_in_progress"
     )
 
 
+def expired_error() -> HandoffError:
+    gone = closed_error(Status.EXPIRED)
+    assert gone is not None
+    return gone
+
+
 class SessionStore(abc.ABC):
-    """Sessions, tombstones and result files, with their timers and events."""
+    """Sessions, tombstones, result files, held scan pages and upload leases.
+
+    Both backends keep the same promises (``tests/store`` checks them against
+    each): a session is expired from ``created_at + session_ttl`` whatever
+    timers did, each transition happens once and publishes one event, and a
+    subscriber sees every version after it subscribed, in order, once.
+    """
+
+    # -- reading -----------------------------------------------------------
 
     @abc.abstractmethod
-    async def create(self, spec: NewSession) -> Session: ...
+    async def get(self, session_id: str) -> Record | None: ...
 
     @abc.abstractmethod
-    async def get(self, session_id: str) -> Session | Tombstone | None: ...
-
-    @abc.abstractmethod
-    async def get_by_token(self, phone_token: str) -> Session | Tombstone | None: ...
+    async def get_by_token(self, phone_token: str) -> Record | None: ...
 
     @abc.abstractmethod
     async def session_for_secret(self, client_secret: str) -> str | None:
         """The id of the session a client secret belongs to, if any."""
 
     @abc.abstractmethod
-    async def list_live(self, owner: str) -> list[Session]:
-        """The owner's sessions that have not expired, newest first."""
+    async def list_live(
+        self, owner: str, *, limit: int = 100, cursor: str | None = None
+    ) -> SessionPage:
+        """The owner's sessions that have not expired, newest first, ``limit`` at a time."""
 
     @abc.abstractmethod
-    async def mark_opened(self, session: Session) -> None:
-        """pending → opened; any other status is left as it is."""
+    async def file_info(self, download_id: str) -> StoredFile | None: ...
 
     @abc.abstractmethod
-    async def mark_action_started(self, session: Session) -> None:
+    def file_chunks(self, download_id: str) -> AsyncIterator[bytes]:
+        """The file's bytes, a chunk at a time; ends early if the file goes meanwhile."""
+
+    # -- changes -----------------------------------------------------------
+
+    @abc.abstractmethod
+    async def create(self, spec: NewSession) -> Session: ...
+
+    @abc.abstractmethod
+    async def mark_opened(self, session_id: str) -> Record | None:
+        """pending → opened; any other status is left as it is. Returns the current record."""
+
+    @abc.abstractmethod
+    async def mark_action_started(self, session_id: str) -> Record | None:
         """pending/opened → action_started; any other status is left as it is."""
 
     @abc.abstractmethod
-    async def claim_upload(self, session: Session) -> None:
-        """Reserve the session for one upload; raises Conflict or Gone."""
+    async def acquire_upload(self, session_id: str) -> Lease:
+        """The session's one upload lease; raises Conflict while another holds it, and
+        what :func:`ensure_accepts_upload` raises."""
 
     @abc.abstractmethod
-    async def release_upload(self, session: Session) -> None: ...
+    async def release_upload(self, lease: Lease) -> None:
+        """Give the lease back; does nothing once it lapsed or passed to someone else."""
 
     @abc.abstractmethod
     async def put_scan_page(
-        self, session: Session, document_index: int, page_index: int, page: bytes, *,
+        self, session_id: str, document_index: int, page_index: int, page: bytes, *,
         max_pages: int,
     ) -> int:
         """Hold one processed scan page until finalize; returns how many are held.
@@ -268,41 +347,57 @@ class SessionStore(abc.ABC):
         being finalized, and what :func:`ensure_accepts_upload` raises."""
 
     @abc.abstractmethod
-    async def scan_pages(self, session: Session) -> list[list[bytes]]:
+    async def scan_pages(self, session_id: str) -> list[list[bytes]]:
         """The held pages grouped by document, documents and pages in index order."""
 
     @abc.abstractmethod
-    async def clear_scan_pages(self, session: Session) -> None:
+    async def clear_scan_pages(self, session_id: str) -> None:
         """Drop every held page (the phone starts sending afresh); raises like put."""
 
     @abc.abstractmethod
     async def complete(
-        self,
-        session: Session,
-        files: list[NewFile],
-        scan_documents: list[dict[str, Any]] | None = None,
-    ) -> list[ResultInfo]:
+        self, lease: Lease, files: list[NewFile], scan_documents: ScanLayout | None = None
+    ) -> Session:
         """Store the files and move to completed; held scan pages are dropped.
-        ``scan_documents`` refer to files by their index in ``files``
-        (``{"pdf": i}`` or ``{"pages": [i, ...]}``)."""
+
+        Only the holder of a live lease may complete. ``scan_documents`` refer to
+        files by their index in ``files`` (``{"pdf": i}`` or ``{"pages": [i, ...]}``)."""
 
     @abc.abstractmethod
-    async def cancel(self, session: Session) -> None:
-        """Move to cancelled and drop the result files; repeating it is harmless."""
-
-    @abc.abstractmethod
-    async def get_file(self, download_id: str) -> ResultFile | None: ...
+    async def cancel(self, session_id: str) -> Record | None:
+        """Move to cancelled and drop the result files; repeating it is harmless.
+        Raises Gone once the session has expired."""
 
     @abc.abstractmethod
     async def delete_file(self, download_id: str) -> bool: ...
 
-    @abc.abstractmethod
-    def subscribe(self, session_id: str) -> Subscription: ...
+    # -- events ------------------------------------------------------------
 
     @abc.abstractmethod
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        """``async with store.subscribe(id) as events``: every change after entry, in order."""
+
     async def wait_for_change(self, session_id: str, version: int, timeout: float) -> None:
-        """Return once the session's version differs from ``version``, or after ``timeout``."""
+        """Return once the session's version differs from ``version``, after ``timeout``,
+        or at once when the server starts shutting down."""
+        async with self.subscribe(session_id) as subscription:
+            record = await self.get(session_id)
+            if record is None or record.version != version:
+                return
+            with contextlib.suppress(TimeoutError, Interrupted):
+                async with asyncio.timeout(timeout):
+                    await subscription.get()
+
+    # -- lifetime ----------------------------------------------------------
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers."""
+
+    @abc.abstractmethod
+    def interrupt_waiters(self) -> None:
+        """Wake every subscription's reader with :class:`Interrupted` (server shutdown)."""
 
     @abc.abstractmethod
     async def close(self) -> None:
-        """Cancel every timer; the store is empty afterwards."""
+        """Stop every timer and background task; the store is unusable afterwards."""

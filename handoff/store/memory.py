@@ -1,35 +1,39 @@
 """The in-memory store: one event loop, no locks, one timer handle per timed entry."""
 
 import asyncio
+import contextlib
 import contextvars
+import dataclasses
 import logging
 import secrets
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from ..errors import Conflict, Gone
+from ..domain import NewFile, Status
 from .base import (
-    ACTION_STARTED,
-    CANCELLED,
-    COMPLETED,
-    OPENED,
-    PENDING,
+    LEASE_TTL,
     Event,
-    EventRenderer,
-    NewFile,
+    Lease,
     NewSession,
-    ResultFile,
+    Record,
     ResultInfo,
+    ScanLayout,
     Session,
+    SessionPage,
     SessionStore,
+    StoredFile,
     Subscription,
     Tombstone,
     ensure_accepts_upload,
+    expired_error,
     finalizing_error,
     page_limit_error,
+    page_of,
+    parse_cursor,
+    upload_busy_error,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,8 @@ log = logging.getLogger(__name__)
 #: together all run in one iteration, so a mass expiry is queued and done in batches
 #: rather than stalling every request for as long as it takes.
 BATCH = 500
+#: Bytes per chunk of a download.
+CHUNK = 256 * 1024
 
 
 class MemoryStore(SessionStore):
@@ -45,30 +51,24 @@ class MemoryStore(SessionStore):
 
     Each live session has one timer, its expiry; each file has its own. A timer
     is cancelled whenever its entry goes early, so a stale timer can never
-    remove a fresh entry. Tombstones all last ``tombstone_ttl``, so they are
-    forgotten in the order they were made: one queue and one timer serve them
-    all, which keeps a tombstone small.
+    remove a fresh entry; and a read past a session's deadline expires it at
+    once, so a late timer never shows a stale session. Tombstones all last
+    ``tombstone_ttl``, so they are forgotten in the order they were made: one
+    queue and one timer serve them all, which keeps a tombstone small.
     """
 
-    def __init__(
-        self,
-        *,
-        tombstone_ttl: float,
-        render: EventRenderer,
-        release: Callable[[str], None] = lambda session_id: None,
-    ) -> None:
-        """``release(session_id)`` is called at expiry, to drop what was derived from it."""
+    def __init__(self, *, tombstone_ttl: float) -> None:
         self._loop = asyncio.get_running_loop()
-        self._render = render
-        self._release = release
         self._tombstone_ttl = tombstone_ttl
-        self._records: dict[str, Session | Tombstone] = {}
-        self._by_token: dict[str, Session | Tombstone] = {}
+        self._records: dict[str, Record] = {}
+        self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
         self._by_owner: dict[str, dict[str, None]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._files: dict[str, ResultFile] = {}
+        self._files: dict[str, tuple[StoredFile, bytes]] = {}
         self._file_timers: dict[str, asyncio.TimerHandle] = {}
+        #: session id -> (lease token, loop time it lapses).
+        self._leases: dict[str, tuple[str, float]] = {}
         self._watchers: dict[str, set[Subscription]] = {}
         #: Scan pages held until finalize: session id -> (document, page) -> JPEG.
         self._scan_pages: dict[str, dict[tuple[int, int], bytes]] = {}
@@ -87,21 +87,43 @@ class MemoryStore(SessionStore):
 
     # -- reading -----------------------------------------------------------
 
-    async def get(self, session_id: str) -> Session | Tombstone | None:
-        return self._records.get(session_id)
+    async def get(self, session_id: str) -> Record | None:
+        return self._current(session_id)
 
-    async def get_by_token(self, phone_token: str) -> Session | Tombstone | None:
-        return self._by_token.get(phone_token)
+    async def get_by_token(self, phone_token: str) -> Record | None:
+        session_id = self._by_token.get(phone_token)
+        return None if session_id is None else self._current(session_id)
 
     async def session_for_secret(self, client_secret: str) -> str | None:
         return self._by_secret.get(client_secret)
 
-    async def list_live(self, owner: str) -> list[Session]:
-        ids = self._by_owner.get(owner, {})
-        return [self._records[sid] for sid in reversed(ids)]  # type: ignore[misc]
+    async def list_live(
+        self, owner: str, *, limit: int = 100, cursor: str | None = None
+    ) -> SessionPage:
+        after = parse_cursor(cursor)
+        sessions: list[Session] = []
+        for session_id in reversed(self._by_owner.get(owner, {})):
+            record = self._current(session_id)
+            if not isinstance(record, Session):
+                continue
+            if after is not None and (record.created_at, record.id) >= after:
+                continue
+            sessions.append(record)
+            if len(sessions) > limit:
+                break
+        return page_of(sessions, limit)
 
-    async def get_file(self, download_id: str) -> ResultFile | None:
-        return self._files.get(download_id)
+    async def file_info(self, download_id: str) -> StoredFile | None:
+        entry = self._files.get(download_id)
+        return None if entry is None else entry[0]
+
+    async def file_chunks(self, download_id: str) -> AsyncIterator[bytes]:
+        entry = self._files.get(download_id)
+        if entry is None:
+            return
+        data = memoryview(entry[1])
+        for start in range(0, len(data), CHUNK):
+            yield bytes(data[start : start + CHUNK])
 
     # -- changes -----------------------------------------------------------
 
@@ -122,7 +144,7 @@ class MemoryStore(SessionStore):
         )
         self._records[session.id] = session
         self._peak = max(self._peak, len(self._records))
-        self._by_token[session.phone_token] = session
+        self._by_token[session.phone_token] = session.id
         self._by_secret[session.client_secret] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
         self._timers[session.id] = self._loop.call_later(
@@ -130,106 +152,113 @@ class MemoryStore(SessionStore):
         )
         return session
 
-    async def mark_opened(self, session: Session) -> None:
-        if session.status == PENDING and self._is_live(session):
-            session.opened_at = time.time()
-            self._change(session, OPENED)
+    async def mark_opened(self, session_id: str) -> Record | None:
+        record = self._current(session_id)
+        if isinstance(record, Session) and record.status == Status.PENDING:
+            return self._change(record, Status.OPENED, opened_at=time.time())
+        return record
 
-    async def mark_action_started(self, session: Session) -> None:
-        if session.status in (PENDING, OPENED) and self._is_live(session):
-            if session.opened_at is None:
-                session.opened_at = time.time()
-            self._change(session, ACTION_STARTED)
-
-    async def claim_upload(self, session: Session) -> None:
-        self._check_accepts_upload(session)
-        if session.busy:
-            raise Conflict(
-                "Another upload for this session is being processed; wait for it to finish.",
-                code="upload_in_progress",
+    async def mark_action_started(self, session_id: str) -> Record | None:
+        record = self._current(session_id)
+        if isinstance(record, Session) and record.status in (Status.PENDING, Status.OPENED):
+            return self._change(
+                record, Status.ACTION_STARTED, opened_at=record.opened_at or time.time()
             )
-        session.busy = True
+        return record
 
-    async def release_upload(self, session: Session) -> None:
-        session.busy = False
+    async def acquire_upload(self, session_id: str) -> Lease:
+        ensure_accepts_upload(self._current(session_id))
+        if self._lease_holder(session_id) is not None:
+            raise upload_busy_error()
+        lease = Lease(session_id, secrets.token_urlsafe(12))
+        self._leases[session_id] = (lease.token, self._loop.time() + LEASE_TTL)
+        return lease
+
+    async def release_upload(self, lease: Lease) -> None:
+        if self._lease_holder(lease.session_id) == lease.token:
+            del self._leases[lease.session_id]
 
     async def put_scan_page(
-        self, session: Session, document_index: int, page_index: int, page: bytes, *,
+        self, session_id: str, document_index: int, page_index: int, page: bytes, *,
         max_pages: int,
     ) -> int:
-        self._check_scan_change(session)
-        held = self._scan_pages.setdefault(session.id, {})
+        self._check_scan_change(session_id)
+        held = self._scan_pages.setdefault(session_id, {})
         key = (document_index, page_index)
         if key not in held and len(held) >= max_pages:
             raise page_limit_error(max_pages)
         held[key] = page
         return len(held)
 
-    async def scan_pages(self, session: Session) -> list[list[bytes]]:
-        documents: dict[int, list[tuple[int, bytes]]] = {}
-        for (document, page), data in sorted(self._scan_pages.get(session.id, {}).items()):
-            documents.setdefault(document, []).append((page, data))
-        return [[data for _, data in pages] for pages in documents.values()]
+    async def scan_pages(self, session_id: str) -> list[list[bytes]]:
+        documents: dict[int, list[bytes]] = {}
+        for (document, _), data in sorted(self._scan_pages.get(session_id, {}).items()):
+            documents.setdefault(document, []).append(data)
+        return list(documents.values())
 
-    async def clear_scan_pages(self, session: Session) -> None:
-        self._check_scan_change(session)
-        self._scan_pages.pop(session.id, None)
+    async def clear_scan_pages(self, session_id: str) -> None:
+        self._check_scan_change(session_id)
+        self._scan_pages.pop(session_id, None)
 
     async def complete(
-        self,
-        session: Session,
-        files: list[NewFile],
-        scan_documents: list[dict[str, Any]] | None = None,
-    ) -> list[ResultInfo]:
-        self._check_accepts_upload(session)
+        self, lease: Lease, files: list[NewFile], scan_documents: ScanLayout | None = None
+    ) -> Session:
+        session = ensure_accepts_upload(self._current(lease.session_id))
+        if self._lease_holder(lease.session_id) != lease.token:
+            raise upload_busy_error()
         now = time.time()
         infos = [self._store_file(session, new, now) for new in files]
+        layout = None
         if scan_documents is not None:
-            session.scan_documents = [
+            layout = tuple(
                 {key: _pick(infos, value) for key, value in document.items()}
                 for document in scan_documents
-            ]
-        session.result = tuple(infos)
+            )
         self._scan_pages.pop(session.id, None)
-        session.completed_at = now
-        session.busy = False
-        self._change(session, COMPLETED)
-        return infos
+        del self._leases[session.id]
+        return self._change(
+            session, Status.COMPLETED, result=tuple(infos), scan_documents=layout,
+            completed_at=now,
+        )
 
-    async def cancel(self, session: Session) -> None:
-        if session.status == CANCELLED:
-            return
-        if not self._is_live(session):
-            raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
-        for info in session.result:
+    async def cancel(self, session_id: str) -> Record | None:
+        record = self._current(session_id)
+        if record is None or record.status == Status.CANCELLED:
+            return record
+        if isinstance(record, Tombstone):
+            raise expired_error()
+        for info in record.result:
             self._drop_file(info.download_id)
-        session.result = ()
-        session.scan_documents = None
-        self._scan_pages.pop(session.id, None)
-        self._change(session, CANCELLED)
+        self._scan_pages.pop(session_id, None)
+        return self._change(record, Status.CANCELLED, result=(), scan_documents=None)
 
     async def delete_file(self, download_id: str) -> bool:
         return self._drop_file(download_id)
 
     # -- events ------------------------------------------------------------
 
-    def subscribe(self, session_id: str) -> Subscription:
-        subscription = Subscription(session_id, self._unsubscribe)
+    @contextlib.asynccontextmanager
+    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
+        subscription = Subscription(session_id)
         self._watchers.setdefault(session_id, set()).add(subscription)
-        return subscription
-
-    async def wait_for_change(self, session_id: str, version: int, timeout: float) -> None:
-        subscription = self.subscribe(session_id)
         try:
-            record = self._records.get(session_id)
-            if record is None or record.version != version:
-                return
-            async with asyncio.timeout(timeout):
-                await subscription.get()
-        except TimeoutError:
-            pass
+            yield subscription
         finally:
-            subscription.close()
+            watchers = self._watchers.get(session_id)
+            if watchers is not None:
+                watchers.discard(subscription)
+                if not watchers:
+                    del self._watchers[session_id]
+
+    def interrupt_waiters(self) -> None:
+        for watchers in list(self._watchers.values()):
+            for subscription in list(watchers):
+                subscription.interrupt()
+
+    # -- lifetime ----------------------------------------------------------
+
+    async def ping(self) -> None:
+        return None
 
     async def close(self) -> None:
         for handle in [*self._timers.values(), *self._file_timers.values()]:
@@ -238,50 +267,49 @@ class MemoryStore(SessionStore):
             if pending is not None:
                 pending.cancel()
         self._grave_timer = self._due_handle = None
-        self._graves.clear()
-        self._due.clear()
-        self._timers.clear()
-        self._file_timers.clear()
-        self._records.clear()
-        self._by_token.clear()
-        self._by_secret.clear()
-        self._by_owner.clear()
-        self._files.clear()
-        self._scan_pages.clear()
+        for collection in (
+            self._graves, self._due, self._timers, self._file_timers, self._records,
+            self._by_token, self._by_secret, self._by_owner, self._files, self._scan_pages,
+            self._leases,
+        ):
+            collection.clear()
 
     # -- internals ---------------------------------------------------------
 
-    def _is_live(self, session: Session) -> bool:
-        return self._records.get(session.id) is session
+    def _current(self, session_id: str) -> Record | None:
+        """The record under the id, expired first if its deadline has passed."""
+        record = self._records.get(session_id)
+        if isinstance(record, Session) and time.time() >= record.expires_at:
+            return self._expire(session_id)
+        return record
 
-    def _check_accepts_upload(self, session: Session) -> None:
-        # The record under the id may by now be the tombstone of this session.
-        ensure_accepts_upload(self._records.get(session.id))
+    def _lease_holder(self, session_id: str) -> str | None:
+        held = self._leases.get(session_id)
+        if held is None:
+            return None
+        if held[1] <= self._loop.time():
+            del self._leases[session_id]
+            return None
+        return held[0]
 
-    def _check_scan_change(self, session: Session) -> None:
-        self._check_accepts_upload(session)
-        if session.busy:
+    def _check_scan_change(self, session_id: str) -> None:
+        ensure_accepts_upload(self._current(session_id))
+        if self._lease_holder(session_id) is not None:
             raise finalizing_error()
 
-    def _change(self, session: Session, status: str) -> None:
-        session.status = status
-        session.version += 1
-        self._publish(session)
+    def _change(self, session: Session, status: Status, **fields: Any) -> Session:
+        changed = dataclasses.replace(session, status=status, version=session.version + 1, **fields)
+        self._records[session.id] = changed
+        self._publish(changed)
+        return changed
 
-    def _publish(self, record: Session | Tombstone) -> None:
+    def _publish(self, record: Record) -> None:
         watchers = self._watchers.get(record.id)
         if not watchers:
             return
-        event = Event(record.id, record.version, record.status, self._render(record, time.time()))
+        event = Event(record, time.time())
         for subscription in list(watchers):
             subscription.put(event)
-
-    def _unsubscribe(self, subscription: Subscription) -> None:
-        watchers = self._watchers.get(subscription.session_id)
-        if watchers is not None:
-            watchers.discard(subscription)
-            if not watchers:
-                del self._watchers[subscription.session_id]
 
     def _expire_soon(self, session_id: str) -> None:
         self._due.append(session_id)
@@ -297,10 +325,10 @@ class MemoryStore(SessionStore):
         if due:
             self._due_handle = self._loop.call_soon(self._expire_due)
 
-    def _expire(self, session_id: str) -> None:
+    def _expire(self, session_id: str) -> Record | None:
         session = self._records.get(session_id)
         if not isinstance(session, Session):
-            return
+            return session
         tombstone = Tombstone(
             id=session.id,
             owner=session.owner,
@@ -310,19 +338,21 @@ class MemoryStore(SessionStore):
         )
         self._records[session_id] = tombstone
         self._scan_pages.pop(session_id, None)
-        self._by_token[session.phone_token] = tombstone
+        self._leases.pop(session_id, None)
         owned = self._by_owner.get(session.owner)
         if owned is not None:
             owned.pop(session_id, None)
             if not owned:
                 del self._by_owner[session.owner]
-        self._timers.pop(session_id, None)
-        self._release(session_id)
+        timer = self._timers.pop(session_id, None)
+        if timer is not None:
+            timer.cancel()
         self._graves.append((self._loop.time() + self._tombstone_ttl, session_id))
         if self._grave_timer is None:
             self._grave_timer = self._loop.call_at(self._graves[0][0], self._forget_due)
         log.debug("session %s expired", session_id)
         self._publish(tombstone)
+        return tombstone
 
     def _forget_due(self) -> None:
         """Forget the tombstones whose time has come, a batch per loop iteration."""
@@ -369,13 +399,8 @@ class MemoryStore(SessionStore):
             sha256=new.sha256,
             expires_at=now + session.result_ttl,
         )
-        self._files[info.download_id] = ResultFile(
-            info=info,
-            data=new.data,
-            session_id=session.id,
-            owner=session.owner,
-            client_secret=session.client_secret,
-        )
+        stored = StoredFile(info, session.id, session.owner, session.client_secret)
+        self._files[info.download_id] = (stored, new.data)
         self._file_timers[info.download_id] = self._loop.call_later(
             session.result_ttl, self._drop_file, info.download_id
         )

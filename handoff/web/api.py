@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import json
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -12,22 +13,24 @@ from aiohttp import ETag, web
 from .. import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
-from ..errors import BadRequest, Gone, NotFound
+from ..errors import BadRequest, NotFound
 from ..keys import executor_key, keyring_key, presenter_key, settings_key, store_key
 from ..models import CreateSessionRequest, Health, VersionInfo
 from .responses import json_model
 from ..settings import Settings
-from ..store import NewSession, ResultFile, Session, Tombstone
+from ..domain import closed_error
+from ..store import NewSession, Record, Session, StoredFile, Tombstone
+from ..store.base import expired_error
 
 #: Longest long-poll, whatever ``?wait=`` asks for.
 MAX_WAIT = 60.0
 #: Create bodies are small: 2,000 characters of intro text and 20 metadata pairs.
 CREATE_BODY_LIMIT = 64 * 1024
+#: Most sessions in one page of the listing (and the default page size).
+LIST_LIMIT = 100
 
 
-def session_response(
-    request: web.Request, record: Session | Tombstone, status: int = 200
-) -> web.Response:
+def session_response(request: web.Request, record: Record, status: int = 200) -> web.Response:
     body = request.app[presenter_key].session_json(record)
     response = web.Response(body=body, status=status, content_type="application/json")
     response.headers["ETag"] = f'"{record.version}"'
@@ -94,13 +97,28 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
 
 async def list_sessions(request: web.Request) -> web.Response:
     owner = require_api_key(await caller_of(request))
-    sessions = await request.app[store_key].list_live(owner)
+    limit = _limit(request)
+    page = await request.app[store_key].list_live(
+        owner, limit=limit, cursor=request.query.get("cursor") or None
+    )
     presenter = request.app[presenter_key]
-    body = b'{"sessions":[' + b",".join(presenter.session_json(s) for s in sessions) + b"]}"
-    return web.Response(body=body, content_type="application/json")
+    body = b'{"sessions":[' + b",".join(presenter.session_json(s) for s in page.sessions) + b"]"
+    if page.cursor is not None:
+        body += b',"next_cursor":' + json.dumps(page.cursor).encode()
+    return web.Response(body=body + b"}", content_type="application/json")
 
 
-def _matches(tags: tuple[ETag, ...] | None, record: Session | Tombstone) -> bool:
+def _limit(request: web.Request) -> int:
+    raw = request.query.get("limit", "")
+    if not raw:
+        return LIST_LIMIT
+    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= LIST_LIMIT:
+        raise BadRequest(f"limit must be a whole number from 1 to {LIST_LIMIT}.",
+                         code="invalid_limit")
+    return int(raw)
+
+
+def _matches(tags: tuple[ETag, ...] | None, record: Record) -> bool:
     return bool(tags) and any(tag.value in ("*", str(record.version)) for tag in tags)
 
 
@@ -146,14 +164,16 @@ async def cancel_session(request: web.Request) -> web.Response:
     store = request.app[store_key]
     record = await session_of(caller, store, request.match_info["session_id"])
     if isinstance(record, Tombstone):
-        raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
-    await store.cancel(record)
-    return session_response(request, record)
+        raise expired_error()
+    cancelled = await store.cancel(record.id)
+    if cancelled is None:  # forgotten in between
+        raise NotFound("There is no session with this id.", code="session_not_found")
+    return session_response(request, cancelled)
 
 
-async def _file_of(request: web.Request) -> ResultFile:
+async def _file_of(request: web.Request) -> StoredFile:
     caller = await caller_of(request)
-    stored = await request.app[store_key].get_file(request.match_info["download_id"])
+    stored = await request.app[store_key].file_info(request.match_info["download_id"])
     if stored is None or not may_read_file(caller, stored):
         raise NotFound(
             "There is no such file; it may have expired or been deleted.", code="file_not_found"
@@ -161,11 +181,10 @@ async def _file_of(request: web.Request) -> ResultFile:
     return stored
 
 
-async def download(request: web.Request) -> web.Response:
+async def download(request: web.Request) -> web.StreamResponse:
     stored = await _file_of(request)
     info = stored.info
-    return web.Response(
-        body=stored.data,
+    response = web.StreamResponse(
         headers={
             "Content-Type": info.content_type,
             "Content-Disposition": f'attachment; filename="{info.filename}"',
@@ -173,6 +192,20 @@ async def download(request: web.Request) -> web.Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+    response.content_length = info.size
+    chunks = request.app[store_key].file_chunks(info.download_id)
+    first = await anext(chunks, None)
+    if first is None and info.size:
+        raise NotFound(
+            "There is no such file; it may have expired or been deleted.", code="file_not_found"
+        )
+    await response.prepare(request)
+    if first is not None:
+        await response.write(first)
+        async for chunk in chunks:
+            await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 async def delete_download(request: web.Request) -> web.Response:
@@ -184,10 +217,9 @@ async def delete_download(request: web.Request) -> web.Response:
 async def qr_code(request: web.Request) -> web.Response:
     caller = await caller_of(request)
     record = await session_of(caller, request.app[store_key], request.match_info["session_id"])
-    if not isinstance(record, Session):
-        raise Gone("This session has expired.", code="session_expired", extra={"status": "expired"})
-    if record.status == "cancelled":
-        raise Gone("This session was cancelled.", code="session_cancelled", extra={"status": "cancelled"})
+    if (gone := closed_error(record.status)) is not None:
+        raise gone
+    assert isinstance(record, Session)
     kind = request.match_info["kind"]
     url = request.app[presenter_key].phone_url(record.phone_token)
     loop = asyncio.get_running_loop()

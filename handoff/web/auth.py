@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from ..errors import Forbidden, NotFound, Unauthorized
-from ..store import ResultFile, Session, SessionStore, Tombstone
+from ..store import Record, SessionStore, StoredFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +72,19 @@ def require_api_key(caller: Caller) -> str:
     return caller.owner
 
 
-def may_access(caller: Caller, record: Session | Tombstone) -> bool:
+def may_access(caller: Caller, record: Record) -> bool:
     if caller.owner is not None:
         return record.owner == caller.owner
     return record.id == caller.session_id
 
 
-def may_read_file(caller: Caller, stored: ResultFile) -> bool:
+def may_read_file(caller: Caller, stored: StoredFile) -> bool:
     if caller.owner is not None:
         return stored.owner == caller.owner
     return stored.session_id == caller.session_id
 
 
-async def session_of(caller: Caller, store: SessionStore, session_id: str) -> Session | Tombstone:
+async def session_of(caller: Caller, store: SessionStore, session_id: str) -> Record:
     """The session the caller may see, or 404 (others' sessions look exactly like unknown ones)."""
     record = await store.get(session_id)
     if record is None or not may_access(caller, record):

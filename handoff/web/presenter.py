@@ -20,8 +20,8 @@ from ..models import (
     ScanResult,
     SessionOut,
 )
-from ..store import ResultInfo, Session, Tombstone
-from ..store.base import COMPLETED
+from ..domain import Status, closed_error
+from ..store import Record, ResultInfo, Session, Tombstone
 
 #: Sessions whose current JSON is kept (about 0.75 KiB each): the ones being read.
 CACHED_VERSIONS = 4096
@@ -106,11 +106,11 @@ class Presenter:
         return ScanResult(documents=documents)
 
     def session_model(self, session: Session) -> SessionOut:
-        completed = session.status == COMPLETED
+        completed = session.status == Status.COMPLETED
         return SessionOut(
             id=session.id,
             action_type=session.action_type,  # type: ignore[arg-type]
-            status=session.status,  # type: ignore[arg-type]
+            status=session.status,
             intro_text=session.intro_text or None,
             output_format=session.output_format,
             session_ttl=to_nanoseconds(session.session_ttl),
@@ -132,9 +132,10 @@ class Presenter:
             client_secret=session.client_secret,
         )
 
-    def session_json(self, record: Session | Tombstone) -> bytes:
+    def session_json(self, record: Record) -> bytes:
         """The JSON body of ``GET /api/v1/sessions/{id}`` for this record."""
         if isinstance(record, Tombstone):
+            self._cache.pop(record.id, None)  # nothing of an expired session is kept
             return json.dumps({"id": record.id, "status": record.status}).encode()
         cached = self._cache.get(record.id)
         if cached is not None and cached[0] == record.version:
@@ -147,32 +148,23 @@ class Presenter:
             self._cache.popitem(last=False)
         return body
 
-    def drop(self, session_id: str) -> None:
-        """Forget the cached JSON of a session that has expired."""
-        self._cache.pop(session_id, None)
-
-    def result_poll(self, record: Session | Tombstone) -> tuple[int, ResultPoll]:
+    def result_poll(self, record: Record) -> tuple[int, ResultPoll]:
         """Status code and body of the result poll."""
-        if isinstance(record, Tombstone):
-            return 410, ResultPoll(
-                status="expired", error="This session has expired.", code="session_expired"
-            )
-        if record.status == "cancelled":
-            return 410, ResultPoll(
-                status="cancelled", error="This session was cancelled.", code="session_cancelled"
-            )
-        if record.status != COMPLETED:
-            return 202, ResultPoll(status=record.status)  # type: ignore[arg-type]
+        if (gone := closed_error(record.status)) is not None:
+            return gone.status, ResultPoll(status=record.status, error=gone.message, code=gone.code)
+        assert isinstance(record, Session)
+        if record.status != Status.COMPLETED:
+            return 202, ResultPoll(status=record.status)
         return 200, ResultPoll(
-            status="completed",
+            status=Status.COMPLETED,
             completed_at=rfc3339(record.completed_at or record.created_at),
             items=self.result_items(record),
             scan_result=self.scan_result(record),
         )
 
-    def event_message(self, record: Session | Tombstone, at: float) -> str:
+    def event_message(self, record: Record, at: float) -> str:
         """The websocket message announcing the record's current state."""
-        completed = record.status == COMPLETED
+        completed = record.status == Status.COMPLETED
         head: dict[str, object] = {
             "type": "completed" if completed else "status_update",
             "session_id": record.id,

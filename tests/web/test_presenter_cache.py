@@ -3,7 +3,7 @@
 import asyncio
 
 from handoff.web import presenter
-from handoff.keys import presenter_key
+from handoff.keys import presenter_key, store_key
 
 from ..conftest import A
 
@@ -50,7 +50,8 @@ async def test_an_expired_session_leaves_nothing_in_the_cache(make_client):
     session_id = (await response.json())["id"]
     cache = client.app[presenter_key]._cache
     assert session_id in cache
-    await asyncio.sleep(0.35)
-    assert session_id not in cache
+    async with client.app[store_key].subscribe(session_id) as events:
+        assert (await asyncio.wait_for(events.get(), 5)).status == "expired"
     response = await client.get(f"/api/v1/sessions/{session_id}", headers=A)
     assert await response.json() == {"id": session_id, "status": "expired"}
+    assert session_id not in cache

@@ -369,14 +369,13 @@ async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
     store = client.app[store_key]
     cancelled, token = await new_scan(client)
     await accepted(client, token, plain(100, 100))
-    record = await store.get(cancelled["id"])
-    assert len(await store.scan_pages(record)) == 1
+    assert len(await store.scan_pages(cancelled["id"])) == 1
     await client.delete(f"/api/v1/sessions/{cancelled['id']}", headers=A)
-    assert await store.scan_pages(record) == []
+    assert await store.scan_pages(cancelled["id"]) == []
 
     expiring, token = await new_scan(client)
-    await accepted(client, token, plain(100, 100))
-    record = await store.get(expiring["id"])
-    await asyncio.sleep(0.4)
-    assert await store.scan_pages(record) == []
-
+    async with store.subscribe(expiring["id"]) as events:
+        await accepted(client, token, plain(100, 100))
+        while (await asyncio.wait_for(events.get(), 5)).status != "expired":
+            pass
+    assert await store.scan_pages(expiring["id"]) == []

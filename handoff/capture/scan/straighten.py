@@ -15,7 +15,7 @@ from PIL import Image
 from ...errors import Unprocessable
 from ..photo import MAX_SIDE, encode, flatten, normalize, open_image
 from .fit import Point
-from ...store import NewFile
+from ...domain import NewFile
 
 #: A corrected page narrower or lower than this is a slip of the finger, not a page.
 MIN_PAGE_SIDE = 64

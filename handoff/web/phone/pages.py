@@ -19,19 +19,20 @@ from ..middlewares import wants_page
 from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
 from ..responses import json_model
 from ...capture.signature import render_signature
-from ...store import NewFile, Session, Tombstone
-from ...store.base import CANCELLED, COMPLETED, ensure_accepts_upload
+from ...domain import NewFile, Status
+from ...store import Record, Session, Tombstone
+from ...store.base import ensure_accepts_upload
 
 ACTION_NAMES = {"photo": "a photo", "signature": "your signature", "scan": "a document scan"}
 #: How often an open capture page asks whether the desktop cancelled or the link expired.
 STATUS_POLL_MS = 2500
 
 
-async def _record(request: web.Request) -> Session | Tombstone | None:
+async def _record(request: web.Request) -> Record | None:
     return await request.app[store_key].get_by_token(request.match_info["token"])
 
 
-def _closed_page(request: web.Request, record: Session | Tombstone | None) -> web.Response | None:
+def _closed_page(request: web.Request, record: Record | None) -> web.Response | None:
     """The page for a link that no longer leads to a capture screen, if any."""
     if record is None:
         return _message(request, 404, "Link not found",
@@ -39,11 +40,11 @@ def _closed_page(request: web.Request, record: Session | Tombstone | None) -> we
     if isinstance(record, Tombstone):
         return _message(request, 410, "This link has expired",
                         "Start again on your computer to get a new QR code.", "expired")
-    if record.status == CANCELLED:
+    if record.status == Status.CANCELLED:
         return _message(request, 410, "Cancelled",
                         "This request was cancelled on the computer. You can close this page.",
                         "cancelled")
-    if record.status == COMPLETED:
+    if record.status == Status.COMPLETED:
         return _message(request, 200, "Done",
                         "Sent. You can return to your computer and close this page.", "done")
     return None
@@ -61,8 +62,11 @@ async def _open(request: web.Request) -> Session | web.Response:
     if (page := _closed_page(request, record)) is not None:
         return page
     assert isinstance(record, Session)
-    await request.app[store_key].mark_opened(record)
-    return record
+    opened = await request.app[store_key].mark_opened(record.id)
+    if (page := _closed_page(request, opened)) is not None:
+        return page  # it expired or was cancelled in between
+    assert isinstance(opened, Session)
+    return opened
 
 
 async def phone_page(request: web.Request) -> web.Response:
@@ -89,7 +93,9 @@ async def phone_action(request: web.Request) -> web.Response:
 
 
 async def _capture_page(request: web.Request, session: Session) -> web.Response:
-    await request.app[store_key].mark_action_started(session)
+    started = await request.app[store_key].mark_action_started(session.id)
+    if isinstance(started, Session):
+        session = started
     return aiohttp_jinja2.render_template(
         f"{session.action_type}.html",
         request,
@@ -107,7 +113,7 @@ async def phone_status(request: web.Request) -> web.Response:
     record = await _record(request)
     if record is None:
         raise NotFound("This link is not valid.", code="session_not_found")
-    return json_model(PhoneStatus(status=record.status))  # type: ignore[arg-type]
+    return json_model(PhoneStatus(status=record.status))
 
 
 async def phone_result(request: web.Request) -> web.Response:
@@ -129,12 +135,12 @@ async def phone_result(request: web.Request) -> web.Response:
         raise BadRequest("Scan pages are sent to /scan/upload.", code="wrong_endpoint")
 
     store = request.app[store_key]
-    await store.claim_upload(session)
+    lease = await store.acquire_upload(session.id)
     try:
         result: NewFile = await loop.run_in_executor(executor, job)
-        await store.complete(session, [result])
+        await store.complete(lease, [result])
     finally:
-        await store.release_upload(session)
+        await store.release_upload(lease)
     if wants_page(request):
         # A plain form post (the page's script did not run): show the done page.
         raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=session.phone_token))

@@ -100,7 +100,7 @@ async def scan_upload(request: web.Request) -> web.Response:
         request.app[executor_key], process_page, data, corners
     )
     held = await request.app[store_key].put_scan_page(
-        session, document_index, page_index, page,
+        session.id, document_index, page_index, page,
         max_pages=request.app[settings_key].scan_max_pages,
     )
     log.debug("scan page %s/%s held for %s (%s in all)",
@@ -115,9 +115,9 @@ async def scan_finalize(request: web.Request) -> web.Response:
     session = await _scan_session(request)
     store = request.app[store_key]
     # The same claim as a photo upload: racing finalizes complete exactly once.
-    await store.claim_upload(session)
+    lease = await store.acquire_upload(session.id)
     try:
-        documents = await store.scan_pages(session)
+        documents = await store.scan_pages(session.id)
         if not documents:
             raise BadRequest("No page has been sent yet; scan at least one page first.",
                              code="no_pages")
@@ -125,16 +125,16 @@ async def scan_finalize(request: web.Request) -> web.Response:
         files, layout = await loop.run_in_executor(
             request.app[executor_key], assemble, documents, session.output_format
         )
-        await store.complete(session, files, layout)
+        await store.complete(lease, files, tuple(layout))
     finally:
-        await store.release_upload(session)
+        await store.release_upload(lease)
     return json_model(UploadAccepted())
 
 
 async def scan_clear(request: web.Request) -> web.Response:
     """Forget every held page, so a phone that sends again starts from nothing."""
     session = await _scan_session(request)
-    await request.app[store_key].clear_scan_pages(session)
+    await request.app[store_key].clear_scan_pages(session.id)
     return web.Response(status=204)
 
 
