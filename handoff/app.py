@@ -32,7 +32,21 @@ BODY_SLACK = 64 * 1024
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[store_key] = MemoryStore(tombstone_ttl=app[settings_key].tombstone_ttl)
+    settings = app[settings_key]
+    if settings.redis_url is None:
+        app[store_key] = MemoryStore(
+            tombstone_ttl=settings.tombstone_ttl, lease_ttl=settings.upload_lease_ttl
+        )
+    else:
+        from .store.redis import RedisStore  # only deployments that use Redis load it
+
+        app[store_key] = await RedisStore.open(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            tombstone_ttl=settings.tombstone_ttl,
+            wait=settings.redis_startup_wait,
+            lease_ttl=settings.upload_lease_ttl,
+        )
     yield
     await app[store_key].close()
 

@@ -168,6 +168,9 @@ class Tombstone(BaseModel):
 
 class SessionList(BaseModel):
     sessions: list[SessionOut]
+    next_cursor: str | None = Field(
+        None, description="Present when there are more: pass it as `cursor` for the next page."
+    )
 
 
 class ResultPoll(BaseModel):

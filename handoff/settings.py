@@ -5,7 +5,7 @@ import secrets
 import socket
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .durations import parse_duration
@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     scan_upload_max_bytes: int = Field(20 * 1024 * 1024, gt=0)
     scan_max_pages: int = Field(50, gt=0)
     log_level: str = "info"
+    #: Unset: sessions live in this process's memory. Set: in this Redis, shared by every process.
+    redis_url: str | None = None
+    #: First part of every Redis key, so several deployments (or tests) can share one server.
+    redis_prefix: str = Field("handoff", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    #: How long start-up keeps trying to reach Redis before it gives up.
+    redis_startup_wait: Duration = 10.0
+    #: How long one upload may hold a session before another may try (a dead worker's lapses).
+    upload_lease_ttl: Duration = 60.0
+    #: Server processes sharing the port; more than one needs REDIS_URL.
+    workers: int = Field(1, ge=1, le=64)
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 
@@ -61,6 +71,26 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from redis.connection import parse_url
+
+        try:
+            parse_url(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{exc} (e.g. redis://127.0.0.1:6379/0)") from None
+        return value.strip()
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_share_a_store(cls, workers: int, info: ValidationInfo) -> int:
+        if workers > 1 and not info.data.get("redis_url"):
+            raise ValueError("several workers need a shared store: set REDIS_URL, or run one worker")
+        return workers
 
     @field_validator("log_level")
     @classmethod

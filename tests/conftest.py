@@ -1,6 +1,7 @@
 """Fixtures: the real app under pytest-aiohttp, with short TTLs where a test asks."""
 
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer, unused_port
 from handoff.app import create_app
 from handoff.client import HandoffClient
 from handoff.settings import Settings
+
+from .redis_support import RedisServer
 
 KEY_A = "key-a-0123456789"
 KEY_B = "key-b-0123456789"
@@ -93,3 +96,18 @@ async def api(live_server: LiveServer) -> AsyncIterator[HandoffClient]:
 
     async with connect(live_server) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the whole run; tests keep apart by key prefix."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_prefix(request: pytest.FixtureRequest) -> str:
+    """A key prefix of this test's own, so tests (and parallel runs) never share keys."""
+    return f"test-{uuid.uuid4().hex[:12]}"

@@ -19,8 +19,9 @@ from typing import Any
 from ..domain import NewFile, Status, closed_error
 from ..errors import BadRequest, Conflict, HandoffError, NotFound
 
-#: How long an upload lease lasts unless released: longer than any upload takes to
-#: process, short enough that a phone can retry soon after a worker died holding it.
+#: How long an upload lease lasts unless released (the default of UPLOAD_LEASE_TTL):
+#: longer than any upload takes to process, short enough that a phone can retry
+#: soon after a worker died holding it.
 LEASE_TTL = 60.0
 
 
@@ -173,6 +174,21 @@ def page_of(sessions: list[Session], limit: int) -> SessionPage:
         return SessionPage(sessions, None)
     last = sessions[limit - 1]
     return SessionPage(sessions[:limit], f"{last.created_at!r}_{last.id}")
+
+
+def resolve_layout(
+    infos: list[ResultInfo], scan_documents: ScanLayout | None
+) -> ScanLayout | None:
+    """A scan layout that names files by index in ``infos``, naming them by download id."""
+    if scan_documents is None:
+        return None
+
+    def pick(value: Any) -> Any:
+        if isinstance(value, int):
+            return infos[value].download_id
+        return [infos[index].download_id for index in value]
+
+    return tuple({key: pick(value) for key, value in doc.items()} for doc in scan_documents)
 
 
 class Subscription:

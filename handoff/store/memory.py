@@ -33,6 +33,7 @@ from .base import (
     page_limit_error,
     page_of,
     parse_cursor,
+    resolve_layout,
     upload_busy_error,
 )
 
@@ -57,9 +58,10 @@ class MemoryStore(SessionStore):
     queue and one timer serve them all, which keeps a tombstone small.
     """
 
-    def __init__(self, *, tombstone_ttl: float) -> None:
+    def __init__(self, *, tombstone_ttl: float, lease_ttl: float = LEASE_TTL) -> None:
         self._loop = asyncio.get_running_loop()
         self._tombstone_ttl = tombstone_ttl
+        self._lease_ttl = lease_ttl
         self._records: dict[str, Record] = {}
         self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
@@ -171,7 +173,7 @@ class MemoryStore(SessionStore):
         if self._lease_holder(session_id) is not None:
             raise upload_busy_error()
         lease = Lease(session_id, secrets.token_urlsafe(12))
-        self._leases[session_id] = (lease.token, self._loop.time() + LEASE_TTL)
+        self._leases[session_id] = (lease.token, self._loop.time() + self._lease_ttl)
         return lease
 
     async def release_upload(self, lease: Lease) -> None:
@@ -208,12 +210,7 @@ class MemoryStore(SessionStore):
             raise upload_busy_error()
         now = time.time()
         infos = [self._store_file(session, new, now) for new in files]
-        layout = None
-        if scan_documents is not None:
-            layout = tuple(
-                {key: _pick(infos, value) for key, value in document.items()}
-                for document in scan_documents
-            )
+        layout = resolve_layout(infos, scan_documents)
         self._scan_pages.pop(session.id, None)
         del self._leases[session.id]
         return self._change(
@@ -411,9 +408,3 @@ class MemoryStore(SessionStore):
         if handle is not None:
             handle.cancel()
         return self._files.pop(download_id, None) is not None
-
-
-def _pick(infos: list[ResultInfo], value: Any) -> Any:
-    if isinstance(value, int):
-        return infos[value].download_id
-    return [infos[index].download_id for index in value]

@@ -43,6 +43,13 @@ async def caller_of(request: web.Request, *, query_key: bool = False) -> Caller:
 
 
 async def health(request: web.Request) -> web.Response:
+    """Liveness: the process serves. It says nothing about the store (see ``ready``)."""
+    return json_model(Health())
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Readiness: 200 while the store answers, 503 ``store_unavailable`` otherwise."""
+    await request.app[store_key].ping()
     return json_model(Health())
 
 

@@ -86,6 +86,12 @@ def paths() -> Json:
         "/api/v1/health": {"get": operation(
             "health", "Liveness probe.", {"200": json_response("Serving.", ref("Health"))},
             security=NO_AUTH)},
+        "/api/v1/ready": {"get": operation(
+            "ready", "Readiness probe: the store answers.",
+            {"200": json_response("Ready to serve.", ref("Health")),
+             "503": json_response("The store is not reachable (`store_unavailable`).",
+                                  ref("ErrorBody"))},
+            security=NO_AUTH)},
         "/api/v1/version": {"get": operation(
             "version", "Version and commit of the server.",
             {"200": json_response("The version.", ref("VersionInfo"))}, security=NO_AUTH)},
@@ -108,7 +114,13 @@ def paths() -> Json:
                 security=API_KEY_ONLY),
             "get": operation(
                 "session_list", "The caller's sessions that have not expired, newest first.",
-                {"200": json_response("The sessions.", ref("SessionList")), **errors(401, 403)},
+                {"200": json_response("The sessions.", ref("SessionList")), **errors(400, 401, 403)},
+                parameters=[
+                    param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
+                          "Sessions per page (default and most: 100)."),
+                    param("cursor", "query", {"type": "string"},
+                          "The `next_cursor` of the previous page."),
+                ],
                 security=API_KEY_ONLY),
         },
         "/api/v1/sessions/{session_id}": {

@@ -15,6 +15,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/api/v1/health", api.health, name="health")
+    router.add_get("/api/v1/ready", api.ready, name="ready")
     router.add_get("/api/v1/version", api.version, name="version")
     router.add_get("/api/v1/openapi.json", openapi.openapi_document, name="openapi")
     router.add_post("/api/v1/sessions", api.create_session, name="sessions")

@@ -1,0 +1,464 @@
+"""The Redis store: every process and machine pointed at one Redis serves the same sessions.
+
+Keys of a session share the hash tag ``{<id>}``; each status change is one Lua
+script (:mod:`.redis_scripts`) that also publishes its event. Expiry follows
+time, not timers: every read and script checks ``created_at + session_ttl``,
+and each process's sweeper expires due sessions from one sorted set of
+deadlines, whichever process gets there first (the script makes it happen
+once). Tombstones, files and held pages carry Redis TTLs of their own, so
+nothing is left behind if every process dies.
+"""
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ParamSpec, TypeVar
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+from ..domain import NewFile, Status
+from . import redis_scripts as scripts
+from .base import (
+    LEASE_TTL,
+    Lease,
+    NewSession,
+    Record,
+    ResultInfo,
+    ScanLayout,
+    Session,
+    SessionPage,
+    SessionStore,
+    StoredFile,
+    StoreUnavailable,
+    Subscription,
+    ensure_accepts_upload,
+    expired_error,
+    finalizing_error,
+    page_limit_error,
+    page_of,
+    parse_cursor,
+    resolve_layout,
+    upload_busy_error,
+)
+from .redis_codec import (
+    file_fields,
+    pairs,
+    record_of,
+    result_json,
+    session_fields,
+    stored_file_of,
+)
+from .redis_events import EventHub
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Longest pause between two sweeps for due sessions (sessions another process made).
+SWEEP_EVERY = 1.0
+#: Due sessions expired per sweep step.
+SWEEP_BATCH = 200
+#: Longest wait for the background tasks and connections to stop at shutdown.
+CLOSE_WAIT = 2.0
+#: Bytes per chunk of a download.
+CHUNK = 256 * 1024
+#: Index keys outlive their session's tombstone by this much, so a lookup never misses.
+SLACK = 60.0
+
+
+def guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Turn a lost or slow Redis into :class:`StoreUnavailable` (503), never a 500 or a hang."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            log.warning("Redis is not reachable: %s", exc)
+            raise StoreUnavailable(
+                "The session store is not reachable right now; try again in a moment."
+            ) from exc
+
+    return call
+
+
+def connect(url: str) -> redis.Redis:
+    """A client with short timeouts and a couple of quick retries."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=2.0,
+        socket_connect_timeout=2.0,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        health_check_interval=15,
+    )
+
+
+class RedisStore(SessionStore):
+    """Sessions in Redis; build with :meth:`open` inside a running loop."""
+
+    def __init__(
+        self, client: redis.Redis, *, prefix: str, tombstone_ttl: float, lease_ttl: float = LEASE_TTL
+    ) -> None:
+        self._redis = client
+        self._lease_ms = max(1, int(lease_ttl * 1000))
+        self._prefix = prefix
+        self._tombstone_ms = max(1, int(tombstone_ttl * 1000))
+        self._tombstone_ttl = tombstone_ttl
+        self._deadlines = f"{prefix}:deadlines"
+        self._scripts = {
+            name: client.register_script(getattr(scripts, name))
+            for name in ("EXPIRE", "ADVANCE", "ACQUIRE", "RELEASE", "PUT_PAGE", "CLEAR_PAGES",
+                         "COMPLETE", "CANCEL")
+        }
+        self._hub = EventHub(client, f"{prefix}:{{*}}:ev", self._read)
+        self._sweeper: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._next_sweep = 0.0
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls, url: str, *, prefix: str, tombstone_ttl: float, wait: float,
+        lease_ttl: float = LEASE_TTL,
+    ) -> "RedisStore":
+        """Connect, retrying for up to ``wait`` seconds, then start the event hub and sweeper."""
+        client = connect(url)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                await client.ping()
+                break
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                if time.monotonic() >= deadline:
+                    await client.aclose()
+                    raise StoreUnavailable(f"cannot reach Redis at REDIS_URL ({exc})") from exc
+                await asyncio.sleep(0.2)
+        store = cls(client, prefix=prefix, tombstone_ttl=tombstone_ttl, lease_ttl=lease_ttl)
+        await store._hub.start()
+        store._sweeper = asyncio.create_task(store._sweep_forever(), name="handoff-redis-sweeper")
+        return store
+
+    # -- keys --------------------------------------------------------------
+
+    def _keys(self, session_id: str) -> list[str]:
+        base = f"{self._prefix}:{{{session_id}}}"
+        return [f"{base}:s", f"{base}:lease", f"{base}:pages"]
+
+    def _args(self, session_id: str, *extra: Any) -> list[Any]:
+        return [f"{self._prefix}:{{{session_id}}}:ev", self._tombstone_ms, *extra]
+
+    def _index(self, kind: str, value: str) -> str:
+        return f"{self._prefix}:{kind}:{{{value}}}"
+
+    def _file_keys(self, download_id: str) -> tuple[str, str]:
+        base = f"{self._prefix}:file:{{{download_id}}}"
+        return f"{base}:meta", f"{base}:data"
+
+    async def _run(self, name: str, session_id: str, *extra: Any) -> Any:
+        return await self._scripts[name](keys=self._keys(session_id), args=self._args(session_id, *extra))
+
+    # -- reading -----------------------------------------------------------
+
+    async def _read(self, session_id: str) -> Record | None:
+        record = record_of(await self._redis.hgetall(self._keys(session_id)[0]))
+        if isinstance(record, Session) and time.time() >= record.expires_at:
+            return await self._expire(session_id)
+        return record
+
+    get = guarded(_read)
+
+    @guarded
+    async def get_by_token(self, phone_token: str) -> Record | None:
+        session_id = await self._redis.get(self._index("token", phone_token))
+        return None if session_id is None else await self._read(session_id.decode())
+
+    @guarded
+    async def session_for_secret(self, client_secret: str) -> str | None:
+        session_id = await self._redis.get(self._index("secret", client_secret))
+        return None if session_id is None else session_id.decode()
+
+    @guarded
+    async def list_live(
+        self, owner: str, *, limit: int = 100, cursor: str | None = None
+    ) -> SessionPage:
+        after = parse_cursor(cursor)
+        top = "+inf" if after is None else after[0]
+        ids = await self._redis.zrevrangebyscore(
+            self._index("owner", owner), top, "-inf", start=0, num=limit * 2 + 1
+        )
+        sessions: list[Session] = []
+        for raw_id in ids:
+            record = await self._read(raw_id.decode())
+            if not isinstance(record, Session):
+                continue
+            if after is not None and (record.created_at, record.id) >= after:
+                continue
+            sessions.append(record)
+            if len(sessions) > limit:
+                break
+        return page_of(sessions, limit)
+
+    @guarded
+    async def file_info(self, download_id: str) -> StoredFile | None:
+        return stored_file_of(await self._redis.hgetall(self._file_keys(download_id)[0]))
+
+    async def file_chunks(self, download_id: str) -> AsyncIterator[bytes]:
+        key = self._file_keys(download_id)[1]
+        start = 0
+        while True:
+            try:
+                chunk = await self._redis.getrange(key, start, start + CHUNK - 1)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("Redis went away during a download: %s", exc)
+                return
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < CHUNK:
+                return
+            start += CHUNK
+
+    # -- changes -----------------------------------------------------------
+
+    @guarded
+    async def create(self, spec: NewSession) -> Session:
+        session = Session(
+            id=str(uuid.uuid4()),
+            owner=spec.owner,
+            action_type=spec.action_type,
+            output_format=spec.output_format,
+            intro_text=spec.intro_text,
+            session_ttl=spec.session_ttl,
+            result_ttl=spec.result_ttl,
+            metadata=spec.metadata,
+            document_mode=spec.document_mode,
+            phone_token=secrets.token_urlsafe(18),
+            client_secret=secrets.token_urlsafe(32),
+            created_at=time.time(),
+        )
+        keep_ms = int((spec.session_ttl + self._tombstone_ttl + SLACK) * 1000)
+        key = self._keys(session.id)[0]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._index("token", session.phone_token), session.id, px=keep_ms)
+            pipe.set(self._index("secret", session.client_secret), session.id, px=keep_ms)
+            pipe.hset(key, mapping=session_fields(session))  # type: ignore[arg-type]
+            pipe.pexpire(key, keep_ms)
+            owned = self._index("owner", session.owner)
+            pipe.zadd(self._deadlines, {session.id: session.expires_at})
+            pipe.zadd(owned, {session.id: session.created_at})
+            for index in (self._deadlines, owned):
+                # Each index lasts as long as the longest-lived session in it.
+                pipe.pexpire(index, keep_ms, nx=True)
+                pipe.pexpire(index, keep_ms, gt=True)
+            await pipe.execute()
+        if session.expires_at < self._next_sweep:
+            self._wake.set()
+        return session
+
+    async def _advance(self, session_id: str, to: Status, *sources: Status) -> Record | None:
+        flat = await self._run("ADVANCE", session_id, to.value, *(s.value for s in sources))
+        return record_of(pairs(flat))
+
+    @guarded
+    async def mark_opened(self, session_id: str) -> Record | None:
+        return await self._advance(session_id, Status.OPENED, Status.PENDING)
+
+    @guarded
+    async def mark_action_started(self, session_id: str) -> Record | None:
+        return await self._advance(
+            session_id, Status.ACTION_STARTED, Status.PENDING, Status.OPENED
+        )
+
+    @guarded
+    async def acquire_upload(self, session_id: str) -> Lease:
+        lease = Lease(session_id, secrets.token_urlsafe(12))
+        reply = await self._run("ACQUIRE", session_id, lease.token, self._lease_ms)
+        outcome = reply[0].decode()
+        if outcome == "busy":
+            raise upload_busy_error()
+        if outcome == "closed":
+            ensure_accepts_upload(record_of(pairs(reply[1])))
+        return lease
+
+    @guarded
+    async def release_upload(self, lease: Lease) -> None:
+        await self._scripts["RELEASE"](keys=[self._keys(lease.session_id)[1]], args=[lease.token])
+
+    @guarded
+    async def put_scan_page(
+        self, session_id: str, document_index: int, page_index: int, page: bytes, *,
+        max_pages: int,
+    ) -> int:
+        field = f"{document_index:05d}:{page_index:05d}"
+        reply = await self._run("PUT_PAGE", session_id, field, page, max_pages)
+        self._raise_for(reply)
+        if reply[0] == b"limit":
+            raise page_limit_error(max_pages)
+        return int(reply[1])
+
+    @guarded
+    async def scan_pages(self, session_id: str) -> list[list[bytes]]:
+        held = await self._redis.hgetall(self._keys(session_id)[2])
+        documents: dict[bytes, list[bytes]] = {}
+        for field in sorted(held):
+            documents.setdefault(field.split(b":")[0], []).append(held[field])
+        return list(documents.values())
+
+    @guarded
+    async def clear_scan_pages(self, session_id: str) -> None:
+        self._raise_for(await self._run("CLEAR_PAGES", session_id))
+
+    def _raise_for(self, reply: list[Any]) -> None:
+        """The error a page script's refusal stands for, if any."""
+        if reply[0] == b"closed":
+            ensure_accepts_upload(record_of(pairs(reply[1])))
+        if reply[0] == b"finalizing":
+            raise finalizing_error()
+
+    @guarded
+    async def complete(
+        self, lease: Lease, files: list[NewFile], scan_documents: ScanLayout | None = None
+    ) -> Session:
+        current = await self._read(lease.session_id)
+        session = ensure_accepts_upload(current)
+        now = time.time()
+        infos = [self._file_info(new, session, now) for new in files]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            ttl_ms = max(1, int(session.result_ttl * 1000))
+            for new, info in zip(files, infos):
+                meta, data = self._file_keys(info.download_id)
+                stored = StoredFile(info, session.id, session.owner, session.client_secret)
+                pipe.set(data, new.data, px=ttl_ms)
+                pipe.hset(meta, mapping=file_fields(stored))  # type: ignore[arg-type]
+                pipe.pexpire(meta, ttl_ms)
+            await pipe.execute()
+        layout = resolve_layout(infos, scan_documents)
+        reply = await self._run("COMPLETE", lease.session_id, lease.token, result_json(infos),
+                                json.dumps(layout) if layout is not None else "")
+        if reply[0] != b"ok":
+            await self._drop_files([info.download_id for info in infos])
+            if reply[0] == b"busy":
+                raise upload_busy_error()
+            ensure_accepts_upload(record_of(pairs(reply[1])))
+        completed = record_of(pairs(reply[1]))
+        assert isinstance(completed, Session)
+        return completed
+
+    def _file_info(self, new: NewFile, session: Session, now: float) -> ResultInfo:
+        return ResultInfo(
+            download_id=str(uuid.uuid4()),
+            content_type=new.content_type,
+            filename=new.filename,
+            size=len(new.data),
+            sha256=new.sha256,
+            expires_at=now + session.result_ttl,
+        )
+
+    @guarded
+    async def cancel(self, session_id: str) -> Record | None:
+        reply = await self._run("CANCEL", session_id)
+        outcome = reply[0]
+        if outcome == b"gone":
+            return None
+        if outcome == b"expired":
+            raise expired_error()
+        if outcome == b"same":
+            return record_of(pairs(reply[1]))
+        await self._drop_files([item["download_id"] for item in json.loads(reply[1])])
+        return record_of(pairs(reply[2]))
+
+    @guarded
+    async def delete_file(self, download_id: str) -> bool:
+        return bool(await self._redis.delete(*self._file_keys(download_id)))
+
+    async def _drop_files(self, download_ids: list[str]) -> None:
+        if download_ids:
+            # One call per file: a file's two keys share a slot, different files need not.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for download_id in download_ids:
+                    pipe.delete(*self._file_keys(download_id))
+                await pipe.execute()
+
+    # -- expiry ------------------------------------------------------------
+
+    async def _expire(self, session_id: str) -> Record | None:
+        outcome, flat = await self._run("EXPIRE", session_id)
+        record = record_of(pairs(flat))
+        if outcome in (b"now", b"expired", b"gone"):
+            await self._forget_deadline(session_id, record)
+        return record
+
+    async def _forget_deadline(self, session_id: str, record: Record | None) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrem(self._deadlines, session_id)
+            if record is not None:
+                pipe.zrem(self._index("owner", record.owner), session_id)
+            await pipe.execute()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                delay = await self._sweep()
+            except asyncio.CancelledError:
+                raise
+            except (redis.RedisError, OSError) as exc:
+                log.warning("expiry sweep failed (%s); retrying", exc)
+                delay = SWEEP_EVERY
+            self._next_sweep = time.time() + delay
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+
+    async def _sweep(self) -> float:
+        """Expire every due session; the seconds until the next known deadline (capped)."""
+        while True:
+            due = await self._redis.zrangebyscore(
+                self._deadlines, "-inf", time.time(), start=0, num=SWEEP_BATCH
+            )
+            for raw_id in due:
+                await self._expire(raw_id.decode())
+            if len(due) < SWEEP_BATCH:
+                break
+        upcoming = await self._redis.zrange(self._deadlines, 0, 0, withscores=True)
+        if not upcoming:
+            return SWEEP_EVERY
+        return min(SWEEP_EVERY, max(0.0, upcoming[0][1] - time.time()) + 0.001)
+
+    # -- events and lifetime -----------------------------------------------
+
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        return self._hub.subscribe(session_id)
+
+    def interrupt_waiters(self) -> None:
+        self._hub.interrupt_waiters()
+
+    @guarded
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        tasks = [task for task in (self._sweeper, self._hub.task) if task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_WAIT)
+        try:
+            async with asyncio.timeout(CLOSE_WAIT):
+                await self._redis.aclose()
+        except TimeoutError:
+            log.warning("the Redis connections did not close within %ss", CLOSE_WAIT)

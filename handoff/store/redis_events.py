@@ -1,0 +1,118 @@
+"""Push across processes: one pattern subscription per process carries every session's events.
+
+Each process holds a single pub/sub connection subscribed to ``<prefix>:{*}:ev``
+and hands each event to the local subscriptions of its session. Subscribing
+locally is instant and the pattern is always subscribed, so nothing published
+after ``subscribe`` returns can be missed; after the connection was lost, every
+local subscription is handed its session's current state, so a change made
+during an outage is not silently lost.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import redis.asyncio as redis
+
+from .base import Event, Record, Subscription
+from .redis_codec import record_of
+
+log = logging.getLogger(__name__)
+
+#: Longest wait between attempts to reconnect the pub/sub connection.
+MAX_BACKOFF = 2.0
+
+
+class EventHub:
+    """The process's pub/sub connection and the local subscriptions it feeds."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        pattern: str,
+        current: Callable[[str], Awaitable[Record | None]],
+    ) -> None:
+        """``current(session_id)`` reads a session's record, for catching up after an outage."""
+        self._client = client
+        self._pattern = pattern
+        self._current = current
+        self._watchers: dict[str, set[Subscription]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="handoff-redis-events")
+        await self._subscribed.wait()
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The listening task (the store stops it at shutdown)."""
+        return self._task
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
+        subscription = Subscription(session_id)
+        self._watchers.setdefault(session_id, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            watchers = self._watchers.get(session_id)
+            if watchers is not None:
+                watchers.discard(subscription)
+                if not watchers:
+                    del self._watchers[session_id]
+
+    def interrupt_waiters(self) -> None:
+        for watchers in list(self._watchers.values()):
+            for subscription in list(watchers):
+                subscription.interrupt()
+
+    def deliver(self, event: Event) -> None:
+        for subscription in list(self._watchers.get(event.session_id, ())):
+            subscription.put(event)
+
+    async def _listen(self) -> None:
+        backoff = 0.1
+        while True:
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(self._pattern)
+                if self._subscribed.is_set():
+                    log.info("event connection to Redis is back; catching up")
+                    await self._catch_up()
+                self._subscribed.set()
+                backoff = 0.1
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._dispatch(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except (redis.RedisError, OSError) as exc:
+                log.warning("event connection to Redis lost (%s); retrying in %.1fs", exc, backoff)
+                self._subscribed.set()  # start-up goes on; catching up happens on reconnect
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def _dispatch(self, data: bytes) -> None:
+        try:
+            payload = json.loads(data)
+            record = record_of(payload["record"])
+        except (ValueError, KeyError, TypeError):
+            log.exception("unreadable event on the Redis channel")
+            return
+        if record is not None:
+            self.deliver(Event(record, float(payload["at"])))
+
+    async def _catch_up(self) -> None:
+        """Hand every local subscription its session's current state."""
+        for session_id in list(self._watchers):
+            record = await self._current(session_id)
+            if record is not None:
+                self.deliver(Event(record, time.time()))
