@@ -12,7 +12,7 @@ one round trip arrive as their latest state.
 import asyncio
 import logging
 from contextlib import aclosing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -69,7 +69,7 @@ def event_from_state(state: SessionOut | Tombstone, version: int) -> StatusEvent
 
 async def follow_events(
     client: "HandoffClient", session_id: str, *, follow: bool
-) -> AsyncIterator[StatusEvent]:
+) -> AsyncGenerator[StatusEvent, None]:
     progress = Progress(follow)
     policy = client.ws_reconnect
     failures = 0
@@ -125,7 +125,7 @@ async def _current(client: "HandoffClient", session_id: str) -> StatusEvent | No
 
 async def _long_poll(
     client: "HandoffClient", session_id: str, progress: Progress
-) -> AsyncIterator[StatusEvent]:
+) -> AsyncGenerator[StatusEvent, None]:
     transport = client.transport
     path = f"/api/v1/sessions/{session_id}"
     while not progress.done:
