@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from ..models import SessionOut, StatusEvent, Tombstone
+from ..models import SessionOut, Status, StatusEvent, Tombstone
 from .errors import error_for
 from .state import parse_state, state_version
 from .transport import TRANSIENT
@@ -59,7 +59,7 @@ def event_from_state(state: SessionOut | Tombstone, version: int) -> StatusEvent
     return StatusEvent(
         type="completed" if completed else "status_update",
         session_id=state.id,
-        status=state.status,
+        status=Status(state.status),  # a tombstone's literal "expired" as the enum
         timestamp=datetime.now(UTC),
         data=data,
         version=version,

@@ -41,7 +41,7 @@ class Session:
 
     @property
     def status(self) -> Status:
-        return self.state.status
+        return Status(self.state.status)
 
     @property
     def url(self) -> str:
