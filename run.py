@@ -1,6 +1,6 @@
-"""Start handoff: load settings, set up logging, serve (see ``handoff.serve``)."""
+"""``python run.py`` from a checkout: the same as ``handoff serve``."""
 
-from handoff.cli.serve import load_settings, main  # noqa: F401  (load_settings kept importable from here)
+from handoff.cli.serve import main
 
 if __name__ == "__main__":
     main()

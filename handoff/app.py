@@ -3,12 +3,12 @@
 import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from .assets import TEMPLATES_DIR
 from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
@@ -26,7 +26,6 @@ from .settings import Settings
 from .store import MemoryStore
 from .web.ws import close_websockets
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 #: Slack above the largest upload for multipart framing; handlers enforce the exact limits.
 BODY_SLACK = 64 * 1024
 

@@ -1,5 +1,6 @@
 """Configuration from the environment (and a ``.env`` file), with embedded defaults."""
 
+import ipaddress
 import logging
 import secrets
 import socket
@@ -119,17 +120,35 @@ def with_development_key(settings: Settings) -> tuple[Settings, str | None]:
 
 
 def with_derived_base_url(settings: Settings) -> Settings:
-    """Fill in BASE_URL from this host's LAN address, found without sending a packet."""
+    """Fill in BASE_URL: the loopback address HOST names, else this host's LAN address.
+
+    A server listening on loopback only cannot be reached at the LAN address, so its
+    links keep the address it listens on.
+    """
     if settings.base_url:
         return settings
-    address = lan_address()
-    if address is None:
+    if is_loopback(settings.host):
+        host = settings.host.strip("[]")
+        address = f"[{host}]" if ":" in host else host
+    elif (found := lan_address()) is not None:
+        address = found
+    else:
         log.warning(
             "no LAN address found; phone links will use 127.0.0.1, which a phone cannot reach. "
             "Set BASE_URL to an address the phone can open."
         )
         address = "127.0.0.1"
     return settings.model_copy(update={"base_url": f"http://{address}:{settings.port}"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether HOST is ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost, or a wildcard such as ""
+        return False
 
 
 def lan_address() -> str | None:

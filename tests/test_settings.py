@@ -89,6 +89,22 @@ def test_base_url_is_derived_when_unset():
     assert kept.base_url == "https://x.example"
 
 
+
+@pytest.mark.parametrize(
+    ("host", "base_url"),
+    [("127.0.0.1", "http://127.0.0.1:8123"), ("127.0.0.5", "http://127.0.0.5:8123"),
+     ("::1", "http://[::1]:8123"), ("localhost", "http://localhost:8123")],
+)
+def test_a_loopback_host_keeps_its_links_on_loopback(host, base_url):
+    settings = with_derived_base_url(Settings(_env_file=None, host=host, port=8123))
+    assert settings.base_url == base_url
+    assert settings.public_base_url == base_url
+
+
+def test_base_url_wins_over_a_loopback_host():
+    settings = Settings(_env_file=None, host="127.0.0.1", base_url="https://x.example")
+    assert with_derived_base_url(settings).base_url == "https://x.example"
+
 def _environment(**extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
     return {**keep, **extra}

@@ -1,4 +1,4 @@
-"""Start handoff: load settings, set up logging, serve (``run.py`` and ``handoff serve``)."""
+"""``handoff serve``: load settings, set up logging, serve (``run.py`` and ``python -m handoff`` too)."""
 
 import logging
 import sys

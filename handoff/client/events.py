@@ -12,13 +12,13 @@ one round trip arrive as their latest state.
 import asyncio
 import logging
 from contextlib import aclosing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
 
-from ..models import SessionOut, StatusEvent, Tombstone
+from ..models import SessionOut, Status, StatusEvent, Tombstone
 from .errors import error_for
 from .state import parse_state, state_version
 from .transport import TRANSIENT
@@ -59,7 +59,7 @@ def event_from_state(state: SessionOut | Tombstone, version: int) -> StatusEvent
     return StatusEvent(
         type="completed" if completed else "status_update",
         session_id=state.id,
-        status=state.status,
+        status=Status(state.status),  # a tombstone's literal "expired" as the enum
         timestamp=datetime.now(UTC),
         data=data,
         version=version,
@@ -69,7 +69,7 @@ def event_from_state(state: SessionOut | Tombstone, version: int) -> StatusEvent
 
 async def follow_events(
     client: "HandoffClient", session_id: str, *, follow: bool
-) -> AsyncIterator[StatusEvent]:
+) -> AsyncGenerator[StatusEvent, None]:
     progress = Progress(follow)
     policy = client.ws_reconnect
     failures = 0
@@ -125,7 +125,7 @@ async def _current(client: "HandoffClient", session_id: str) -> StatusEvent | No
 
 async def _long_poll(
     client: "HandoffClient", session_id: str, progress: Progress
-) -> AsyncIterator[StatusEvent]:
+) -> AsyncGenerator[StatusEvent, None]:
     transport = client.transport
     path = f"/api/v1/sessions/{session_id}"
     while not progress.done:

@@ -2,7 +2,7 @@
 
 import asyncio
 from contextlib import aclosing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 from ..models import (
@@ -41,7 +41,7 @@ class Session:
 
     @property
     def status(self) -> Status:
-        return self.state.status
+        return Status(self.state.status)
 
     @property
     def url(self) -> str:
@@ -61,7 +61,7 @@ class Session:
         self.state = await self.client.session_state(self.id)
         return self.state
 
-    async def events(self, *, follow: bool = False) -> AsyncIterator[StatusEvent]:
+    async def events(self, *, follow: bool = False) -> AsyncGenerator[StatusEvent, None]:
         """Every state change in order, starting with the current state.
 
         Ends after ``completed``, ``cancelled`` or ``expired``; with ``follow=True`` it

@@ -73,7 +73,7 @@ DOWNLOAD_ID = param("download_id", "path", {"type": "string"}, "A result item's 
 ETAG = {"ETag": {"description": 'The session\'s version, quoted: `"3"`.',
                  "schema": {"type": "string"}}}
 NO_AUTH: list[Json] = []
-API_KEY_ONLY = [{"apiKey": []}, {"bearer": []}]
+API_KEY_ONLY: list[Json] = [{"apiKey": []}, {"bearer": []}]
 
 
 def operation(name: str, summary: str, responses: Json, **extra: Any) -> Json:

@@ -1,15 +1,12 @@
 """Every route, named, so links are built with ``url_for``."""
 
-from pathlib import Path
-
 from aiohttp import web
 
+from ..assets import STATIC_DIR
 from . import api, openapi, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
 from .phone import scan
-
-STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 
 
 def setup_routes(app: web.Application) -> None:
