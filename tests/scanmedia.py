@@ -58,3 +58,32 @@ def to_jpeg(image: Image.Image, quality: int = 92, exif: Image.Exif | None = Non
 
 #: A page of 400×560 seen from below and to the left: its longest edges stay 400 and 560 long.
 ANGLED = [(180.0, 150.0), (580.0, 150.0), (560.0, 710.0), (200.0, 680.0)]
+
+
+def camera_corners(page_size: tuple[float, float], tilt: float, turn: float = 0.0,
+                   spin: float = 0.0, size: tuple[int, int] = (900, 1200),
+                   focal: float = 0.6, fill: float = 0.6) -> list[tuple[float, float]]:
+    """Where a page's corners (TL, TR, BR, BL) land in a pinhole camera's photo.
+
+    The page (any unit) is tilted ``tilt`` degrees about its horizontal axis
+    (top edge away from the camera), turned ``turn`` degrees about its vertical
+    axis and spun ``spin`` degrees in its plane, then photographed by a camera
+    whose focal length is ``focal`` × the photo's diagonal, from the distance at
+    which the page's longer side spans about ``fill`` of the photo's shorter side.
+    """
+    w, h = page_size
+    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+    a, b, c = np.radians([tilt, turn, spin])
+    spin_m = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    tilt_m = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    turn_m = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    f = focal * float(np.hypot(*size))
+    distance = f * max(w, h) / (fill * min(size))
+    points = corners @ (turn_m @ tilt_m @ spin_m).T + [0, 0, distance]
+    u = f * points[:, 0] / points[:, 2] + size[0] / 2
+    v = f * points[:, 1] / points[:, 2] + size[1] / 2
+    return [(float(x), float(y)) for x, y in zip(u, v)]
+
+
+#: A 400×600 page (no paper's proportions) tilted 30° and turned 20° before a phone camera.
+TILTED = camera_corners((400, 600), 30, 20, size=(900, 1000), fill=0.8)

@@ -18,7 +18,8 @@ from ...keys import executor_key, settings_key, store_key
 from ...models import CornerSuggestion, ScanCorners, ScanPageAccepted, UploadAccepted
 from ..responses import json_model
 from ...capture.scan.detect import suggest_corners
-from ...capture.scan.straighten import Point, assemble, process_page
+from ...capture.scan.assemble import assemble
+from ...capture.scan.straighten import Point, process_page
 from ...store import Session
 from ...store.base import ensure_accepts_upload
 

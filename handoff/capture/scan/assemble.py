@@ -1,0 +1,85 @@
+"""Scan documents: held pages into PDFs or image files. Everything here blocks.
+
+Pages arrive as the encoded images :func:`process_page` made: JPEG, or PNG
+for black-and-white pages. The files come back as plain records (hashed here,
+in the worker thread); the web layer hands them to the store.
+"""
+
+import io
+
+import img2pdf
+from PIL import Image
+
+from ...domain import NewFile
+from ..photo import sniff_image_type
+from .aspect import paper_of
+
+#: The shorter side of a PDF page that is no known paper: A4's width in points (210 mm).
+PDF_SHORT_SIDE = 595.28
+#: The PDF specification's largest page side without a user unit (200 inches).
+PDF_LONGEST = 14400.0
+
+
+def page_points(width_px: int, height_px: int) -> tuple[float, float]:
+    """A PDF page's size in points for a page image of this many pixels.
+
+    A page with a paper's proportions gets that paper's size; any other keeps
+    its own ratio with A4's width as its shorter side, and a strip as long as
+    a till receipt stays within the 200-inch page size every viewer supports.
+    """
+    paper = paper_of(width_px, height_px)
+    if paper is not None:
+        return paper.points(landscape=width_px > height_px)
+    scale = min(PDF_SHORT_SIDE / min(width_px, height_px), PDF_LONGEST / max(width_px, height_px))
+    return width_px * scale, height_px * scale
+
+
+def _page_layout(width_px: int, height_px: int, _dpi: object) -> tuple[float, float, float, float]:
+    width, height = page_points(width_px, height_px)
+    return width, height, width, height
+
+
+def pdf_image(page: bytes) -> bytes:
+    """What img2pdf embeds for a page: a JPEG as it is, a 1-bit page as CCITT G4.
+
+    G4 is the fax code made for black text on white: a page of text takes a
+    fraction of its PNG, and both are lossless.
+    """
+    if sniff_image_type(page) != "png":
+        return page
+    image = Image.open(io.BytesIO(page))
+    if image.mode != "1":
+        return page
+    out = io.BytesIO()
+    image.save(out, "TIFF", compression="group4")
+    return out.getvalue()
+
+
+def document_pdf(pages: list[bytes]) -> bytes:
+    """One PDF with a page per image, in order, embedded without re-encoding."""
+    return img2pdf.convert([pdf_image(page) for page in pages], layout_fun=_page_layout)
+
+
+def assemble(documents: list[list[bytes]], output_format: str) -> tuple[list[NewFile], list[dict]]:
+    """The result files and, per document, which of them it consists of.
+
+    ``documents`` holds each document's page images in order. The second value
+    is what the store's ``complete`` takes as ``scan_documents``.
+    """
+    files: list[NewFile] = []
+    layout: list[dict] = []
+    multi = len(documents) > 1
+    for number, pages in enumerate(documents, start=1):
+        stem = f"scan-{number}" if multi else "scan"
+        if output_format == "pdf":
+            layout.append({"pdf": len(files)})
+            files.append(NewFile.of("application/pdf", f"{stem}.pdf", document_pdf(pages)))
+        else:
+            indexes = []
+            for page_number, page in enumerate(pages, start=1):
+                indexes.append(len(files))
+                png = sniff_image_type(page) == "png"
+                files.append(NewFile.of("image/png" if png else "image/jpeg",
+                                        f"{stem}-page-{page_number}.{'png' if png else 'jpg'}", page))
+            layout.append({"pages": indexes})
+    return files, layout
