@@ -3,7 +3,7 @@
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 #: The grid drawn on every test page: a line every GRID pixels, LINE pixels wide.
 GRID = 50
@@ -87,3 +87,34 @@ def camera_corners(page_size: tuple[float, float], tilt: float, turn: float = 0.
 
 #: A 400×600 page (no paper's proportions) tilted 30° and turned 20° before a phone camera.
 TILTED = camera_corners((400, 600), 30, 20, size=(900, 1000), fill=0.8)
+
+
+FONTS = "/usr/share/fonts/truetype/dejavu/"
+
+
+def text_page(lines: list[str], width: int = 1240, height: int = 1754, *,
+              fonts: tuple[str, ...] = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono-Bold.ttf"),
+              size: int = 44) -> tuple[Image.Image, dict[str, tuple[int, int, int, int]]]:
+    """A white page (A4 at 150 dpi by default) with ``lines`` of black text, one
+    font after another, and where each word was drawn (left, top, right, bottom)."""
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    boxes: dict[str, tuple[int, int, int, int]] = {}
+    y = height // 10
+    for number, line in enumerate(lines):
+        font = ImageFont.truetype(FONTS + fonts[number % len(fonts)], size)
+        x = width // 10
+        for word in line.split():
+            box = draw.textbbox((x, y), word, font=font)
+            draw.text((x, y), word, font=font, fill="black")
+            boxes[word] = box
+            x = box[2] + size // 2
+        y += size * 2
+    return page, boxes
+
+
+def lit_from_side(image: Image.Image, darkest: float = 0.5) -> Image.Image:
+    """``image`` lit from the left: brightness falls linearly to ``darkest`` at the right."""
+    pixels = np.asarray(image, dtype=np.float32)
+    ramp = np.linspace(1.0, darkest, pixels.shape[1], dtype=np.float32)[None, :, None]
+    return Image.fromarray(np.clip(pixels * ramp, 0, 255).astype(np.uint8))

@@ -14,6 +14,7 @@ from PIL import Image
 from ...errors import Unprocessable
 from ..photo import MAX_SIDE, encode, flatten, normalize, open_image
 from .aspect import page_ratio, snap
+from .filters import apply_filter, rotate
 from .fit import Point
 
 #: A corrected page narrower or lower than this is a slip of the finger, not a page.
@@ -111,12 +112,20 @@ def _opaque(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def process_page(data: bytes, corners: Sequence[Point] | None) -> tuple[bytes, tuple[int, int]]:
-    """One uploaded page as a clean JPEG and its size: upright, metadata-free,
-    corrected when ``corners`` are given, kept as sent (after the same checks as
-    photos) when not."""
+def process_page(data: bytes, corners: Sequence[Point] | None, filter_name: str = "auto",
+                 rotation: int = 0) -> tuple[bytes, tuple[int, int]]:
+    """One uploaded page as a clean image file and its size.
+
+    Upright, metadata-free, corrected when ``corners`` are given (kept as sent,
+    after the same checks as photos, when not), turned ``rotation`` degrees
+    clockwise and given its filter on the full-resolution page. Black-and-white
+    pages are 1-bit PNGs, every other page a JPEG.
+    """
     image = open_image(data)
     if corners is not None:
         image = straighten(image, corners)
-    image = normalize(image)
+    image = rotate(flatten(normalize(image)), rotation)
+    image = apply_filter(image, filter_name)
+    if image.mode == "1":
+        return encode(image, "png"), image.size
     return encode(image, "jpg"), image.size

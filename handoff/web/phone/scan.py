@@ -19,6 +19,7 @@ from ...models import CornerSuggestion, ScanCorners, ScanPageAccepted, UploadAcc
 from ..responses import json_model
 from ...capture.scan.detect import suggest_corners
 from ...capture.scan.assemble import assemble
+from ...capture.scan.filters import FILTERS, ROTATIONS
 from ...capture.scan.straighten import Point, process_page
 from ...store import Session
 from ...store.base import ensure_accepts_upload
@@ -89,16 +90,31 @@ def _corners(form: Form) -> list[Point] | None:
     return [(x, y) for x, y in parsed.corners]
 
 
+def _filter(form: Form) -> str:
+    raw = form.fields.get("filter", "").strip() or "auto"
+    if raw not in FILTERS:
+        raise BadRequest(f"filter must be one of {', '.join(FILTERS)}.", code="invalid_filter")
+    return raw
+
+
+def _rotation(form: Form) -> int:
+    raw = form.fields.get("rotation", "").strip() or "0"
+    if raw not in {str(r) for r in ROTATIONS}:
+        raise BadRequest("rotation must be 0, 90, 180 or 270 (degrees clockwise).",
+                         code="invalid_rotation")
+    return int(raw)
+
+
 async def scan_upload(request: web.Request) -> web.Response:
     """Accept one page; a page sent again at the same indexes replaces it."""
     session = await _scan_session(request)
     form, data = await _read_page(request)
     document_index = _index(form, "document_index") if session.document_mode == "multi" else 0
     page_index = _index(form, "page_index")
-    corners = _corners(form)
+    corners, look, rotation = _corners(form), _filter(form), _rotation(form)
     loop = asyncio.get_running_loop()
     page, (width, height) = await loop.run_in_executor(
-        request.app[executor_key], process_page, data, corners
+        request.app[executor_key], process_page, data, corners, look, rotation
     )
     held = await request.app[store_key].put_scan_page(
         session.id, document_index, page_index, page,
