@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     scan_upload_max_bytes: int = Field(20 * 1024 * 1024, gt=0)
     scan_max_pages: int = Field(50, gt=0)
+    #: The Tesseract program that makes scans searchable (``ocr: true``).
+    ocr_command: str = "tesseract"
     log_level: str = "info"
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None

@@ -63,6 +63,8 @@ class NewSession:
     result_ttl: float
     metadata: dict[str, str] | None = None
     document_mode: str | None = None
+    #: Scan sessions whose PDFs are made searchable: the OCR languages.
+    ocr_languages: tuple[str, ...] | None = None
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -92,6 +94,8 @@ class Session:
     #: A tuple, so the many sessions without a result share the empty one.
     result: tuple[ResultInfo, ...] = ()
     scan_documents: ScanLayout | None = None
+    #: Scan sessions whose PDFs are made searchable: the OCR languages.
+    ocr_languages: tuple[str, ...] | None = None
 
     @property
     def expires_at(self) -> float:
@@ -361,7 +365,8 @@ class SessionStore(abc.ABC):
         """Store the files and move to completed; held scan pages are dropped.
 
         Only the holder of a live lease may complete. ``scan_documents`` refer to
-        files by their index in ``files`` (``{"pdf": i}`` or ``{"pages": [i, ...]}``)."""
+        files by their index in ``files`` (``{"pdf": i}`` or ``{"pages": [i, ...],
+        "text": j}``); other values, such as OCR's outcome, are kept as they are."""
 
     @abc.abstractmethod
     async def cancel(self, session_id: str) -> Record | None:

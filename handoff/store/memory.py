@@ -138,6 +138,7 @@ class MemoryStore(SessionStore):
             result_ttl=spec.result_ttl,
             metadata=spec.metadata,
             document_mode=spec.document_mode,
+            ocr_languages=spec.ocr_languages,
             phone_token=secrets.token_urlsafe(18),
             client_secret=secrets.token_urlsafe(32),
             created_at=time.time(),
@@ -416,4 +417,6 @@ class MemoryStore(SessionStore):
 def _pick(infos: list[ResultInfo], value: Any) -> Any:
     if isinstance(value, int):
         return infos[value].download_id
-    return [infos[index].download_id for index in value]
+    if isinstance(value, list):
+        return [infos[index].download_id for index in value]
+    return value
