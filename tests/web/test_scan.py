@@ -333,7 +333,7 @@ async def test_size_limit_counts_the_page_not_the_form(make_client):
 
 
 async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
-    client = await make_client(session_ttl=0.3)
+    client = await make_client(session_ttl=1.0)
     store = client.app[store_key]
     cancelled, token = await new_scan(client)
     await accepted(client, token, plain(100, 100))
