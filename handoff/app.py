@@ -1,5 +1,6 @@
 """The application factory."""
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -9,11 +10,14 @@ import jinja2
 from aiohttp import web
 
 from .assets import TEMPLATES_DIR
+from .capture.scan.ocr import installed_languages
 from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
     executor_key,
     keyring_key,
+    ocr_executor_key,
+    ocr_languages_key,
     presenter_key,
     settings_key,
     store_key,
@@ -28,6 +32,8 @@ from .web.ws import close_websockets
 
 #: Slack above the largest upload for multipart framing; handlers enforce the exact limits.
 BODY_SLACK = 64 * 1024
+#: Tesseract processes running at once.
+OCR_WORKERS = 1
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -58,6 +64,18 @@ async def _executor_ctx(app: web.Application) -> AsyncIterator[None]:
     app[executor_key].shutdown(wait=True, cancel_futures=True)
 
 
+async def _ocr_ctx(app: web.Application) -> AsyncIterator[None]:
+    # One Tesseract at a time (each single-threaded): OCR leaves the other core
+    # and the image pool to uploads.
+    app[ocr_executor_key] = ThreadPoolExecutor(max_workers=OCR_WORKERS, thread_name_prefix="handoff-ocr")
+    loop = asyncio.get_running_loop()
+    app[ocr_languages_key] = await loop.run_in_executor(
+        app[ocr_executor_key], installed_languages, app[settings_key].ocr_command
+    )
+    yield
+    app[ocr_executor_key].shutdown(wait=True, cancel_futures=True)
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
@@ -84,6 +102,7 @@ def create_app(settings: Settings) -> web.Application:
 
     # Resources, started in order and stopped in reverse.
     app.cleanup_ctx.append(_executor_ctx)
+    app.cleanup_ctx.append(_ocr_ctx)
     app.cleanup_ctx.append(_store_ctx)
 
     # Security headers on every response; websockets closed with 1001 on shutdown.

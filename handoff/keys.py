@@ -16,4 +16,8 @@ presenter_key = web.AppKey("presenter", Presenter)
 store_key = web.AppKey("store", SessionStore)
 #: Thread pool for Pillow and PDF work, sized so image jobs cannot starve each other.
 executor_key = web.AppKey("executor", ThreadPoolExecutor)
+#: A separate small pool for OCR, so reading text cannot hold up page uploads.
+ocr_executor_key = web.AppKey("ocr_executor", ThreadPoolExecutor)
+#: The languages Tesseract can read on this machine (empty: no OCR), found at startup.
+ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

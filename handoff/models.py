@@ -29,6 +29,8 @@ OUTPUT_FORMATS: dict[str, tuple[str, ...]] = {
 }
 FORMAT_ALIASES = {"jpeg": "jpg"}
 
+#: A Tesseract language name: eng, deu, chi_sim, ...
+OcrLanguage = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{1,31}$")]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 MetadataValue = Annotated[str, StringConstraints(max_length=500)]
 
@@ -61,6 +63,11 @@ class CreateSessionRequest(BaseModel):
     result_ttl: RequestDuration | None = None
     metadata: dict[MetadataKey, MetadataValue] | None = Field(None, max_length=20)
     document_mode: DocumentMode | None = Field(None, validate_default=True)
+    ocr: bool = Field(False, description="scan only: make every PDF searchable (a text layer)")
+    ocr_languages: list[OcrLanguage] | None = Field(
+        None, min_length=1, max_length=8, validate_default=True,
+        description='Tesseract languages for ocr, default ["eng"]',
+    )
 
     @field_validator("intro_text", mode="before")
     @classmethod
@@ -97,6 +104,29 @@ class CreateSessionRequest(BaseModel):
             )
         return fmt
 
+    @field_validator("ocr")
+    @classmethod
+    def _ocr_fits_action(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("action_type") not in (None, "scan"):
+            raise ValueError("ocr applies only to action_type 'scan'")
+        return value
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _languages_installed(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if not info.data.get("ocr"):
+            if value is not None:
+                raise ValueError("ocr_languages needs ocr: true")
+            return None
+        value = value or ["eng"]
+        installed = (info.context or {}).get("ocr_languages")
+        if installed is not None:
+            unknown = [language for language in value if language not in installed]
+            if unknown:
+                offered = ", ".join(sorted(installed)) or "none"
+                raise ValueError(f"'{unknown[0]}' is not an installed OCR language (installed: {offered})")
+        return list(dict.fromkeys(value))
+
     @field_validator("document_mode")
     @classmethod
     def _mode_fits_action(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -128,6 +158,9 @@ class ScanPage(BaseModel):
 class ScanDocument(BaseModel):
     pdf_url: str | None = None
     pages: list[ScanPage] | None = None
+    text_url: str | None = Field(None, description="ocr with images output: the document's plain text")
+    ocr: Literal["done", "failed"] | None = Field(None, description="sessions created with ocr: true")
+    ocr_error: str | None = Field(None, description="why ocr failed; the files are complete without text")
 
 
 class ScanResult(BaseModel):

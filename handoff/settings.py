@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     scan_upload_max_bytes: int = Field(20 * 1024 * 1024, gt=0)
     scan_max_pages: int = Field(50, gt=0)
+    #: The Tesseract program that makes scans searchable (``ocr: true``).
+    ocr_command: str = "tesseract"
     log_level: str = "info"
     #: Unset: sessions live in this process's memory. Set: in this Redis, shared by every process.
     redis_url: str | None = None

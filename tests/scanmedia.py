@@ -3,7 +3,7 @@
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 #: The grid drawn on every test page: a line every GRID pixels, LINE pixels wide.
 GRID = 50
@@ -58,3 +58,63 @@ def to_jpeg(image: Image.Image, quality: int = 92, exif: Image.Exif | None = Non
 
 #: A page of 400×560 seen from below and to the left: its longest edges stay 400 and 560 long.
 ANGLED = [(180.0, 150.0), (580.0, 150.0), (560.0, 710.0), (200.0, 680.0)]
+
+
+def camera_corners(page_size: tuple[float, float], tilt: float, turn: float = 0.0,
+                   spin: float = 0.0, size: tuple[int, int] = (900, 1200),
+                   focal: float = 0.6, fill: float = 0.6) -> list[tuple[float, float]]:
+    """Where a page's corners (TL, TR, BR, BL) land in a pinhole camera's photo.
+
+    The page (any unit) is tilted ``tilt`` degrees about its horizontal axis
+    (top edge away from the camera), turned ``turn`` degrees about its vertical
+    axis and spun ``spin`` degrees in its plane, then photographed by a camera
+    whose focal length is ``focal`` × the photo's diagonal, from the distance at
+    which the page's longer side spans about ``fill`` of the photo's shorter side.
+    """
+    w, h = page_size
+    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+    a, b, c = np.radians([tilt, turn, spin])
+    spin_m = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    tilt_m = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    turn_m = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    f = focal * float(np.hypot(*size))
+    distance = f * max(w, h) / (fill * min(size))
+    points = corners @ (turn_m @ tilt_m @ spin_m).T + [0, 0, distance]
+    u = f * points[:, 0] / points[:, 2] + size[0] / 2
+    v = f * points[:, 1] / points[:, 2] + size[1] / 2
+    return [(float(x), float(y)) for x, y in zip(u, v)]
+
+
+#: A 400×600 page (no paper's proportions) tilted 30° and turned 20° before a phone camera.
+TILTED = camera_corners((400, 600), 30, 20, size=(900, 1000), fill=0.8)
+
+
+FONTS = "/usr/share/fonts/truetype/dejavu/"
+
+
+def text_page(lines: list[str], width: int = 1240, height: int = 1754, *,
+              fonts: tuple[str, ...] = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono-Bold.ttf"),
+              size: int = 44) -> tuple[Image.Image, dict[str, tuple[int, int, int, int]]]:
+    """A white page (A4 at 150 dpi by default) with ``lines`` of black text, one
+    font after another, and where each word was drawn (left, top, right, bottom)."""
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    boxes: dict[str, tuple[int, int, int, int]] = {}
+    y = height // 10
+    for number, line in enumerate(lines):
+        font = ImageFont.truetype(FONTS + fonts[number % len(fonts)], size)
+        x = width // 10
+        for word in line.split():
+            box = draw.textbbox((x, y), word, font=font)
+            draw.text((x, y), word, font=font, fill="black")
+            boxes[word] = box
+            x = box[2] + size // 2
+        y += size * 2
+    return page, boxes
+
+
+def lit_from_side(image: Image.Image, darkest: float = 0.5) -> Image.Image:
+    """``image`` lit from the left: brightness falls linearly to ``darkest`` at the right."""
+    pixels = np.asarray(image, dtype=np.float32)
+    ramp = np.linspace(1.0, darkest, pixels.shape[1], dtype=np.float32)[None, :, None]
+    return Image.fromarray(np.clip(pixels * ramp, 0, 255).astype(np.uint8))

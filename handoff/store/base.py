@@ -10,6 +10,7 @@ transition and its push cannot disagree.
 import abc
 import asyncio
 import contextlib
+import secrets
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -64,6 +65,8 @@ class NewSession:
     result_ttl: float
     metadata: dict[str, str] | None = None
     document_mode: str | None = None
+    #: Scan sessions whose PDFs are made searchable: the OCR languages.
+    ocr_languages: tuple[str, ...] | None = None
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -93,6 +96,8 @@ class Session:
     #: A tuple, so the many sessions without a result share the empty one.
     result: tuple[ResultInfo, ...] = ()
     scan_documents: ScanLayout | None = None
+    #: Scan sessions whose PDFs are made searchable: the OCR languages.
+    ocr_languages: tuple[str, ...] | None = None
 
     @property
     def expires_at(self) -> float:
@@ -115,6 +120,20 @@ class Tombstone:
 
 
 Record = Session | Tombstone
+
+#: What a new session takes from its spec, as is.
+_SPEC_FIELDS = tuple(name for name in NewSession.__dataclass_fields__)
+
+
+def new_session_record(spec: NewSession, session_id: str, *, created_at: float) -> Session:
+    """A pending session from its spec, with fresh credentials (the phone token: 144 bits)."""
+    return Session(
+        id=session_id,
+        phone_token=secrets.token_urlsafe(18),
+        client_secret=secrets.token_urlsafe(32),
+        created_at=created_at,
+        **{name: getattr(spec, name) for name in _SPEC_FIELDS},
+    )
 
 
 @dataclass(slots=True, frozen=True)
@@ -186,7 +205,9 @@ def resolve_layout(
     def pick(value: Any) -> Any:
         if isinstance(value, int):
             return infos[value].download_id
-        return [infos[index].download_id for index in value]
+        if isinstance(value, list):
+            return [infos[index].download_id for index in value]
+        return value  # a value that names no file (such as an OCR outcome) passes through
 
     return tuple({key: pick(value) for key, value in doc.items()} for doc in scan_documents)
 
@@ -377,7 +398,8 @@ class SessionStore(abc.ABC):
         """Store the files and move to completed; held scan pages are dropped.
 
         Only the holder of a live lease may complete. ``scan_documents`` refer to
-        files by their index in ``files`` (``{"pdf": i}`` or ``{"pages": [i, ...]}``)."""
+        files by their index in ``files`` (``{"pdf": i}`` or ``{"pages": [i, ...],
+        "text": j}``); other values, such as OCR's outcome, are kept as they are."""
 
     @abc.abstractmethod
     async def cancel(self, session_id: str) -> Record | None:

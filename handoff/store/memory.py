@@ -30,6 +30,7 @@ from .base import (
     ensure_accepts_upload,
     expired_error,
     finalizing_error,
+    new_session_record,
     page_limit_error,
     page_of,
     parse_cursor,
@@ -130,20 +131,7 @@ class MemoryStore(SessionStore):
     # -- changes -----------------------------------------------------------
 
     async def create(self, spec: NewSession) -> Session:
-        session = Session(
-            id=str(uuid.uuid4()),
-            owner=spec.owner,
-            action_type=spec.action_type,
-            output_format=spec.output_format,
-            intro_text=spec.intro_text,
-            session_ttl=spec.session_ttl,
-            result_ttl=spec.result_ttl,
-            metadata=spec.metadata,
-            document_mode=spec.document_mode,
-            phone_token=secrets.token_urlsafe(18),
-            client_secret=secrets.token_urlsafe(32),
-            created_at=time.time(),
-        )
+        session = new_session_record(spec, str(uuid.uuid4()), created_at=time.time())
         self._records[session.id] = session
         self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session.id

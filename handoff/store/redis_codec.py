@@ -29,6 +29,7 @@ def session_fields(session: Session) -> dict[str, str]:
         "completed_at": "",
         "result": "[]",
         "scan_documents": "",
+        "ocr_languages": json.dumps(session.ocr_languages) if session.ocr_languages else "",
     }
 
 
@@ -75,6 +76,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
         completed_at=_time(fields["completed_at"]),
         result=tuple(ResultInfo(**item) for item in json.loads(fields["result"])),
         scan_documents=layout,
+        ocr_languages=tuple(json.loads(ocr)) if (ocr := fields.get("ocr_languages")) else None,
     )
 
 

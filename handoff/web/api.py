@@ -14,7 +14,7 @@ from .. import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
 from ..errors import BadRequest, NotFound
-from ..keys import executor_key, keyring_key, presenter_key, settings_key, store_key
+from ..keys import executor_key, keyring_key, ocr_languages_key, presenter_key, settings_key, store_key
 from ..models import CreateSessionRequest, Health, VersionInfo
 from .responses import json_model
 from ..settings import Settings
@@ -80,7 +80,8 @@ async def create_session(request: web.Request) -> web.Response:
         request,
         CreateSessionRequest,
         limit=CREATE_BODY_LIMIT,
-        context={"max_ttl": settings.max_session_ttl},
+        context={"max_ttl": settings.max_session_ttl,
+                 "ocr_languages": request.app[ocr_languages_key]},
     )
     session = await request.app[store_key].create(new_session(spec, owner, settings))
     response = session_response(request, session, status=201)
@@ -99,6 +100,7 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
         result_ttl=spec.result_ttl or settings.result_ttl,
         metadata=spec.metadata or None,
         document_mode=spec.document_mode,
+        ocr_languages=tuple(spec.ocr_languages) if spec.ocr_languages else None,
     )
 
 

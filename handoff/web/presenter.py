@@ -101,6 +101,9 @@ class Presenter:
                     ]
                     if pages
                     else None,
+                    text_url=self.download_url(document["text"]) if "text" in document else None,
+                    ocr=document.get("ocr"),
+                    ocr_error=document.get("ocr_error"),
                 )
             )
         return ScanResult(documents=documents)

@@ -140,7 +140,8 @@ async def test_multi_document_scan_reaches_the_desktop(start_server, phone, scre
     (landscape, dragged), (untouched,) = sizes
     assert landscape[0] > landscape[1]  # the reordered page now comes first
     assert abs(untouched[0] - 400) <= 6 and abs(untouched[1] - 560) <= 6
-    assert dragged[0] < untouched[0] - 20  # the dragged corner narrowed the page
+    # The dragged corner reached the server: the page has another shape.
+    assert abs(dragged[0] / dragged[1] - untouched[0] / untouched[1]) > 0.03, (dragged, untouched)
 
 
 async def test_single_page_retaken_without_detected_edges(live_server, phone, screenshot):
@@ -183,5 +184,6 @@ async def test_single_page_retaken_without_detected_edges(live_server, phone, sc
         (only,) = document["pages"]
         response = await api.get(URL(only["url"]).path)
         image = Image.open(io.BytesIO(await response.read()))
-    # Upright (EXIF honoured) and scaled down to 3000 px in the browser.
-    assert only["content_type"] == "image/jpeg" and image.size == (2250, 3000)
+    # Upright (EXIF honoured) and scaled down to 3000 px in the browser; its 3:4
+    # is within 3 % of US Letter, so it is snapped to Letter's proportions.
+    assert only["content_type"] == "image/jpeg" and image.size == (round(3000 * 215.9 / 279.4), 3000)

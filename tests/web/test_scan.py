@@ -2,70 +2,18 @@
 
 import asyncio
 import io
-import json
 
 import pytest
 from aiohttp import FormData
 from PIL import Image
 from pypdf import PdfReader
-from yarl import URL
 
 from handoff.keys import store_key
 
 from ..conftest import BASE_URL, A
-from ..media import jpeg, png
-from ..scanmedia import ANGLED, GRID, grid_page, photographed, to_jpeg
-
-
-async def new_scan(client, output_format="pdf", document_mode=None, **extra):
-    body = {"action_type": "scan", "output_format": output_format, **extra}
-    if document_mode:
-        body["document_mode"] = document_mode
-    response = await client.post("/api/v1/sessions", json=body, headers=A)
-    assert response.status == 201, await response.text()
-    session = await response.json()
-    return session, session["url"].rsplit("/", 1)[1]
-
-
-async def upload(client, token, data, page=0, document=None, corners=None):
-    form = FormData()
-    form.add_field("file", data, filename="page.jpg", content_type="image/jpeg")
-    form.add_field("page_index", str(page))
-    if document is not None:
-        form.add_field("document_index", str(document))
-    if corners is not None:
-        form.add_field("corners", corners if isinstance(corners, str) else json.dumps(corners))
-    return await client.post(f"/s/{token}/scan/upload", data=form)
-
-
-async def accepted(client, token, data, **kwargs):
-    response = await upload(client, token, data, **kwargs)
-    assert response.status == 200, await response.text()
-    return await response.json()
-
-
-async def finalize(client, token):
-    return await client.post(f"/s/{token}/scan/finalize")
-
-
-async def download(client, url):
-    assert url.startswith(BASE_URL + "/api/v1/downloads/")
-    response = await client.get(URL(url).path, headers=A)
-    assert response.status == 200
-    return response.headers["Content-Type"], await response.read()
-
-
-async def scan_result(client, session):
-    response = await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
-    return (await response.json())["scan_result"]
-
-
-def page_sizes(pdf: bytes) -> list[tuple[int, int]]:
-    return [page.images[0].image.size for page in PdfReader(io.BytesIO(pdf)).pages]
-
-
-def plain(width: int, height: int) -> bytes:
-    return jpeg(width, height, color="#f0f0f0")
+from ..media import png
+from .scanflow import accepted, download, finalize, new_scan, page_sizes, plain, scan_result, upload
+from ..scanmedia import ANGLED, GRID, TILTED, camera_corners, grid_page, photographed, to_jpeg
 
 
 async def test_single_mode_makes_one_pdf_with_pages_in_index_order(client):
@@ -133,38 +81,41 @@ def grid_offsets(profile, expected: list[int]) -> list[float]:
     return found
 
 
-async def test_angled_page_comes_back_upright_with_corners_in_place(client):
+async def test_angled_page_comes_back_upright_at_its_true_proportions(client):
     session, token = await new_scan(client, output_format="images")
-    photo = to_jpeg(photographed(grid_page(), ANGLED))
-    body = await accepted(client, token, photo, corners=ANGLED)
-    assert (body["width"], body["height"]) == (400, 560)
+    photo = to_jpeg(photographed(grid_page(400, 600), TILTED))
+    body = await accepted(client, token, photo, corners=TILTED, filter="color")
+    width, height = body["width"], body["height"]
+    assert width / height == pytest.approx(400 / 600, rel=0.01)
     await finalize(client, token)
     page = (await scan_result(client, session))["documents"][0]["pages"][0]
     image = Image.open(io.BytesIO((await download(client, page["url"]))[1])).convert("L")
-    assert image.size == (400, 560)
+    assert image.size == (width, height)
+    scale = width / 400
     pixels = image.load()
     # Every corner of the result is page (white), not the grey background around it.
-    for x, y in ((2, 2), (397, 2), (397, 557), (2, 557)):
+    for x, y in ((2, 2), (width - 3, 2), (width - 3, height - 3), (2, height - 3)):
         assert pixels[x, y] > 200, (x, y, pixels[x, y])
     # The grid lines are straight and where they were drawn, within a few pixels.
     for row in (75, 275, 475):
-        columns = [pixels[x, row] for x in range(400)]
-        xs = list(range(GRID, 400, GRID))
+        columns = [pixels[x, round(row * scale)] for x in range(width)]
+        xs = [round(x * scale) for x in range(GRID, 400, GRID)]
         assert all(abs(f - e) <= 3 for f, e in zip(grid_offsets(columns, xs), xs)), row
     for column in (75, 225, 325):
-        rows = [pixels[column, y] for y in range(560)]
-        ys = list(range(GRID, 560, GRID))
+        rows = [pixels[round(column * scale), y] for y in range(height)]
+        ys = [round(y * scale) for y in range(GRID, 600, GRID)]
         assert all(abs(f - e) <= 3 for f, e in zip(grid_offsets(rows, ys), ys)), column
 
 
 async def test_corners_are_read_in_the_upright_photo(client):
     session, token = await new_scan(client, output_format="images")
-    photo = photographed(grid_page(), ANGLED)
+    photo = photographed(grid_page(400, 600), TILTED)
+    upright = await accepted(client, token, to_jpeg(photo), corners=TILTED)
     exif = Image.Exif()
     exif[0x0112] = 6  # the camera held sideways: display rotated 90° clockwise
     sideways = to_jpeg(photo.transpose(Image.Transpose.ROTATE_90), exif=exif)
-    body = await accepted(client, token, sideways, corners=ANGLED)
-    assert (body["width"], body["height"]) == (400, 560)
+    body = await accepted(client, token, sideways, corners=TILTED)
+    assert (body["width"], body["height"]) == (upright["width"], upright["height"])
 
 
 async def test_pdf_pages_embed_the_jpeg_and_follow_its_aspect_ratio(client):
@@ -182,6 +133,23 @@ async def test_pdf_pages_embed_the_jpeg_and_follow_its_aspect_ratio(client):
     for page in reader.pages:
         (image,) = page["/Resources"]["/XObject"].values()
         assert image.get_object()["/Filter"] == "/DCTDecode"
+
+
+@pytest.mark.parametrize("size_mm, points", [
+    ((210, 297), (595.28, 841.89)),  # A4
+    ((215.9, 279.4), (612.0, 792.0)),  # US Letter
+    ((85.6, 53.98), (242.65, 153.01)),  # an ID-1 card, landscape
+])
+async def test_page_photographed_at_an_angle_gets_its_paper_size(client, size_mm, points):
+    session, token = await new_scan(client)
+    scale = 500 / max(size_mm)
+    page = grid_page(round(size_mm[0] * scale), round(size_mm[1] * scale))
+    corners = camera_corners(size_mm, 35, 15, spin=3)
+    await accepted(client, token, to_jpeg(photographed(page, corners, size=(900, 1200))), corners=corners)
+    await finalize(client, token)
+    _, pdf = await download(client, (await scan_result(client, session))["documents"][0]["pdf_url"])
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx(points, abs=0.05)
 
 
 async def test_retake_replaces_the_page(client):
@@ -365,7 +333,7 @@ async def test_size_limit_counts_the_page_not_the_form(make_client):
 
 
 async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
-    client = await make_client(session_ttl=0.3)
+    client = await make_client(session_ttl=1.0)
     store = client.app[store_key]
     cancelled, token = await new_scan(client)
     await accepted(client, token, plain(100, 100))

@@ -1,4 +1,4 @@
-"""Scan pages: perspective correction, page validation and document assembly.
+"""Scan pages: corner checks and perspective correction at the page's true proportions.
 
 Everything here blocks: call it in a thread. Corners are four ``(x, y)``
 points in the pixels of the uploaded image as displayed (after its EXIF
@@ -8,23 +8,19 @@ orientation), in the order top-left, top-right, bottom-right, bottom-left.
 import math
 from collections.abc import Sequence
 
-import img2pdf
 import numpy as np
 from PIL import Image
 
 from ...errors import Unprocessable
 from ..photo import MAX_SIDE, encode, flatten, normalize, open_image
+from .aspect import page_ratio, snap
+from .filters import apply_filter, rotate
 from .fit import Point
-from ...domain import NewFile
 
 #: A corrected page narrower or lower than this is a slip of the finger, not a page.
 MIN_PAGE_SIDE = 64
 #: How far (in pixels) a corner may lie outside the image before it is refused.
 EDGE_TOLERANCE = 2.0
-#: The shorter side of every PDF page: the width of A4 in points (210 mm).
-PDF_SHORT_SIDE = 595.28
-#: The PDF specification's largest page side without a user unit (200 inches).
-PDF_LONGEST = 14400.0
 
 
 def check_corners(corners: Sequence[Point], width: int, height: int) -> list[Point]:
@@ -56,7 +52,7 @@ def check_corners(corners: Sequence[Point], width: int, height: int) -> list[Poi
             "page's four corners.",
             code="corners_not_convex",
         )
-    out_width, out_height = output_size(points)
+    out_width, out_height = output_size(points, (width, height))
     if min(out_width, out_height) < MIN_PAGE_SIDE:
         raise Unprocessable(
             f"The selected area is too small ({out_width}×{out_height} pixels); "
@@ -66,12 +62,17 @@ def check_corners(corners: Sequence[Point], width: int, height: int) -> list[Poi
     return points
 
 
-def output_size(corners: Sequence[Point]) -> tuple[int, int]:
-    """Width and height of the corrected page: the longer of each pair of opposite edges."""
+def output_size(corners: Sequence[Point], image_size: tuple[int, int]) -> tuple[int, int]:
+    """Width and height of the corrected page: the page's true proportions
+    (snapped to a paper size when close to one), as many pixels as its longest
+    edge in the photo."""
     tl, tr, br, bl = corners
+    ratio, _ = snap(page_ratio(corners, image_size))
     width = max(math.dist(tl, tr), math.dist(bl, br))
     height = max(math.dist(tl, bl), math.dist(tr, br))
-    return round(width), round(height)
+    if width >= height * ratio:
+        return round(width), round(width / ratio)
+    return round(height * ratio), round(height)
 
 
 def perspective_coefficients(source: Sequence[Point], width: int, height: int) -> list[float]:
@@ -92,7 +93,7 @@ def perspective_coefficients(source: Sequence[Point], width: int, height: int) -
 def straighten(image: Image.Image, corners: Sequence[Point]) -> Image.Image:
     """The quadrilateral at ``corners`` as an upright rectangle, at most MAX_SIDE px."""
     points = check_corners(corners, *image.size)
-    width, height = output_size(points)
+    width, height = output_size(points, image.size)
     scale = min(1.0, MAX_SIDE / max(width, height))
     width, height = max(1, round(width * scale)), max(1, round(height * scale))
     coefficients = perspective_coefficients(points, width, height)
@@ -111,49 +112,20 @@ def _opaque(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def process_page(data: bytes, corners: Sequence[Point] | None) -> tuple[bytes, tuple[int, int]]:
-    """One uploaded page as a clean JPEG and its size: upright, metadata-free,
-    corrected when ``corners`` are given, kept as sent (after the same checks as
-    photos) when not."""
+def process_page(data: bytes, corners: Sequence[Point] | None, filter_name: str = "auto",
+                 rotation: int = 0) -> tuple[bytes, tuple[int, int]]:
+    """One uploaded page as a clean image file and its size.
+
+    Upright, metadata-free, corrected when ``corners`` are given (kept as sent,
+    after the same checks as photos, when not), turned ``rotation`` degrees
+    clockwise and given its filter on the full-resolution page. Black-and-white
+    pages are 1-bit PNGs, every other page a JPEG.
+    """
     image = open_image(data)
     if corners is not None:
         image = straighten(image, corners)
-    image = normalize(image)
+    image = rotate(flatten(normalize(image)), rotation)
+    image = apply_filter(image, filter_name)
+    if image.mode == "1":
+        return encode(image, "png"), image.size
     return encode(image, "jpg"), image.size
-
-
-def _page_layout(width_px: int, height_px: int, _dpi: object) -> tuple[float, float, float, float]:
-    # The shorter side is A4's width, so an A4-proportioned page prints as A4
-    # and every other page keeps its own aspect ratio; a strip as long as a
-    # till receipt stays within the 200-inch page size every viewer supports.
-    scale = min(PDF_SHORT_SIDE / min(width_px, height_px), PDF_LONGEST / max(width_px, height_px))
-    width, height = width_px * scale, height_px * scale
-    return width, height, width, height
-
-
-def document_pdf(pages: list[bytes]) -> bytes:
-    """One PDF with a page per JPEG, in order; img2pdf embeds the JPEG data unchanged."""
-    return img2pdf.convert(pages, layout_fun=_page_layout)
-
-
-def assemble(documents: list[list[bytes]], output_format: str) -> tuple[list[NewFile], list[dict]]:
-    """The result files and, per document, which of them it consists of.
-
-    ``documents`` holds each document's page JPEGs in order. The second value is
-    what :meth:`SessionStore.complete` takes as ``scan_documents``.
-    """
-    files: list[NewFile] = []
-    layout: list[dict] = []
-    multi = len(documents) > 1
-    for number, pages in enumerate(documents, start=1):
-        stem = f"scan-{number}" if multi else "scan"
-        if output_format == "pdf":
-            layout.append({"pdf": len(files)})
-            files.append(NewFile.of("application/pdf", f"{stem}.pdf", document_pdf(pages)))
-        else:
-            indexes = []
-            for page_number, page in enumerate(pages, start=1):
-                indexes.append(len(files))
-                files.append(NewFile.of("image/jpeg", f"{stem}-page-{page_number}.jpg", page))
-            layout.append({"pages": indexes})
-    return files, layout

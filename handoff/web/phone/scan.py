@@ -14,11 +14,14 @@ from pydantic import ValidationError
 
 from ..bodies import Form, read_form
 from ...errors import BadRequest, PayloadTooLarge
-from ...keys import executor_key, settings_key, store_key
+from ...keys import executor_key, ocr_executor_key, settings_key, store_key
 from ...models import CornerSuggestion, ScanCorners, ScanPageAccepted, UploadAccepted
 from ..responses import json_model
 from ...capture.scan.detect import suggest_corners
-from ...capture.scan.straighten import Point, assemble, process_page
+from ...capture.scan.assemble import Texts, assemble, page_dpi
+from ...capture.scan.ocr import OcrFailed, PageText, read_page
+from ...capture.scan.filters import FILTERS, ROTATIONS
+from ...capture.scan.straighten import Point, process_page
 from ...store import Session
 from ...store.base import ensure_accepts_upload
 
@@ -88,16 +91,47 @@ def _corners(form: Form) -> list[Point] | None:
     return [(x, y) for x, y in parsed.corners]
 
 
+async def _read_text(request: web.Request, session: Session,
+                     documents: list[list[bytes]]) -> Texts:
+    """What OCR reads on every page, in the OCR pool (its size bounds how many run)."""
+    if not session.ocr_languages:
+        return None
+    loop = asyncio.get_running_loop()
+    command = request.app[settings_key].ocr_command
+
+    async def page_text(page: bytes) -> PageText | OcrFailed:
+        dpi = await loop.run_in_executor(request.app[executor_key], page_dpi, page)
+        return await loop.run_in_executor(request.app[ocr_executor_key], read_page, page,
+                                          session.ocr_languages, dpi, command)
+
+    return [await asyncio.gather(*(page_text(page) for page in pages)) for pages in documents]
+
+
+def _filter(form: Form) -> str:
+    raw = form.fields.get("filter", "").strip() or "auto"
+    if raw not in FILTERS:
+        raise BadRequest(f"filter must be one of {', '.join(FILTERS)}.", code="invalid_filter")
+    return raw
+
+
+def _rotation(form: Form) -> int:
+    raw = form.fields.get("rotation", "").strip() or "0"
+    if raw not in {str(r) for r in ROTATIONS}:
+        raise BadRequest("rotation must be 0, 90, 180 or 270 (degrees clockwise).",
+                         code="invalid_rotation")
+    return int(raw)
+
+
 async def scan_upload(request: web.Request) -> web.Response:
     """Accept one page; a page sent again at the same indexes replaces it."""
     session = await _scan_session(request)
     form, data = await _read_page(request)
     document_index = _index(form, "document_index") if session.document_mode == "multi" else 0
     page_index = _index(form, "page_index")
-    corners = _corners(form)
+    corners, look, rotation = _corners(form), _filter(form), _rotation(form)
     loop = asyncio.get_running_loop()
     page, (width, height) = await loop.run_in_executor(
-        request.app[executor_key], process_page, data, corners
+        request.app[executor_key], process_page, data, corners, look, rotation
     )
     held = await request.app[store_key].put_scan_page(
         session.id, document_index, page_index, page,
@@ -121,9 +155,10 @@ async def scan_finalize(request: web.Request) -> web.Response:
         if not documents:
             raise BadRequest("No page has been sent yet; scan at least one page first.",
                              code="no_pages")
+        texts = await _read_text(request, session, documents)
         loop = asyncio.get_running_loop()
         files, layout = await loop.run_in_executor(
-            request.app[executor_key], assemble, documents, session.output_format
+            request.app[executor_key], assemble, documents, session.output_format, texts
         )
         await store.complete(lease, files, tuple(layout))
     finally:
