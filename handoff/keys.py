@@ -1,4 +1,4 @@
-"""Every application key, declared once and typed."""
+"""Every application and request key, declared once and typed."""
 
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -17,3 +17,5 @@ store_key = web.AppKey("store", SessionStore)
 #: Thread pool for Pillow and PDF work, sized so image jobs cannot starve each other.
 executor_key = web.AppKey("executor", ThreadPoolExecutor)
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+#: The language a phone route answers in (see web/phone/language.py).
+locale_key = web.RequestKey("locale", str)

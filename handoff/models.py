@@ -17,6 +17,7 @@ from pydantic import (
 
 from .domain import Status
 from .durations import format_duration, parse_duration
+from .locale import LOCALES, supported
 
 ActionType = Literal["photo", "signature", "scan"]
 DocumentMode = Literal["single", "multi"]
@@ -61,6 +62,12 @@ class CreateSessionRequest(BaseModel):
     result_ttl: RequestDuration | None = None
     metadata: dict[MetadataKey, MetadataValue] | None = Field(None, max_length=20)
     document_mode: DocumentMode | None = Field(None, validate_default=True)
+    locale: str | None = Field(
+        None,
+        description="the phone pages' language (" + ", ".join(LOCALES) + "); "
+        "without it the phone's browser settings choose",
+        examples=["de"],
+    )
 
     @field_validator("intro_text", mode="before")
     @classmethod
@@ -96,6 +103,16 @@ class CreateSessionRequest(BaseModel):
                 f"'{value}' is not available for action_type '{action}': use one of {', '.join(allowed)}"
             )
         return fmt
+
+    @field_validator("locale")
+    @classmethod
+    def _supported_locale(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        language = supported(value)
+        if language is None:
+            raise ValueError(f"'{value}' is not a supported language: use one of {', '.join(LOCALES)}")
+        return language
 
     @field_validator("document_mode")
     @classmethod

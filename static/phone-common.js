@@ -1,6 +1,8 @@
 // What every capture page shares: watching the session, switching screens,
 // showing the server's error sentence with a way to try again, and sending.
 
+import { gettext } from "./i18n.js";
+
 const root = document.getElementById("capture-screen");
 const errorBox = document.getElementById("error");
 const errorText = document.getElementById("error-text");
@@ -29,7 +31,7 @@ export function showScreen(name) {
 }
 
 /** Show a sentence; with ``retry`` the button (labelled ``label``) calls it, without it the button is hidden. */
-export function showError(message, retry = null, label = "Try again") {
+export function showError(message, retry = null, label = gettext("Try again")) {
   errorText.textContent = message;
   retryAction = retry;
   retryButton.hidden = retry === null;
@@ -76,7 +78,7 @@ export function watchStatus() {
           headers: { Accept: "application/json" }, cache: "no-store",
         });
         if (response.status === 404) {
-          showError("This link is no longer valid. Ask for a new QR code on your computer.");
+          showError(gettext("This link is no longer valid. Ask for a new QR code on your computer."));
           stopped = true;
           return;
         }
@@ -147,7 +149,7 @@ export function isContentError(status) {
  * Act on an upload's answer. Success and final states switch screens and
  * return true; any other error shows the server's sentence with ``retry``.
  */
-export function settle({ status, data }, retry, label = "Try again") {
+export function settle({ status, data }, retry, label = gettext("Try again")) {
   if (status >= 200 && status < 300) {
     showScreen("done");
     return true;
@@ -161,12 +163,12 @@ export function settle({ status, data }, retry, label = "Try again") {
     return true;
   }
   if (status === 404) {
-    showError(data?.error || "This link is no longer valid. Ask for a new QR code on your computer.");
+    showError(data?.error || gettext("This link is no longer valid. Ask for a new QR code on your computer."));
     return false;
   }
   const sentence = status === 0
-    ? "Sending failed: the connection was lost. Check your connection and try again."
-    : data?.error || `Sending failed (error ${status}). Please try again.`;
+    ? gettext("Sending failed: the connection was lost. Check your connection and try again.")
+    : data?.error || gettext("Sending failed (error {status}). Please try again.", { status });
   showError(sentence, retry, label);
   return false;
 }

@@ -1,5 +1,6 @@
 // Photo capture: choose or take a photo, preview it, scale it down, send it with progress.
 import { canvasOf, fit, toBlob } from "./canvas.js";
+import { formatBytes, formatPercent, gettext } from "./i18n.js";
 import { hideError, isContentError, ready, send, settle, watchStatus } from "./phone-common.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
@@ -25,11 +26,6 @@ let prepared = null;
 let choices = 0;
 let previewUrl = null;
 let sending = false;
-
-function fileSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
-}
 
 /**
  * The photo as it will be sent: at most MAX_SIDE px on its longest side, turned
@@ -76,7 +72,7 @@ function showPreview(file) {
   chooseStep.hidden = true;
   previewStep.hidden = false;
   progress.hidden = true;
-  info.textContent = "Preparing the photo…";
+  info.textContent = gettext("Preparing the photo…");
 }
 
 preview.addEventListener("error", () => {
@@ -93,8 +89,10 @@ input.addEventListener("change", () => {
   const choice = ++choices;
   prepared = downscale(file).then((result) => {
     if (choice === choices) { // a photo chosen since then has its own preparation
-      const size = result.width ? `${result.width} × ${result.height}, ` : "";
-      info.textContent = `Ready to send: ${size}${fileSize(result.file.size)}.`;
+      const size = formatBytes(result.file.size);
+      info.textContent = result.width
+        ? gettext("Ready to send: {width} × {height}, {size}.", { width: result.width, height: result.height, size })
+        : gettext("Ready to send: {size}.", { size });
       sendButton.disabled = false;
     }
     return result.file;
@@ -113,18 +111,20 @@ async function upload() {
   body.append("file", file, file.name || "photo.jpg");
   progress.hidden = false;
   progressBar.value = 0;
-  progressLabel.textContent = "Sending… 0%";
+  progressLabel.textContent = gettext("Sending… {percent}", { percent: formatPercent(0) });
   const answer = await send(body, {
     onProgress: (fraction) => {
-      const percent = Math.round(fraction * 100);
-      progressBar.value = percent;
-      progressBar.textContent = `${percent}%`;
-      progressLabel.textContent = percent < 100 ? `Sending… ${percent}%` : "Processing on the server…";
+      const percent = formatPercent(fraction);
+      progressBar.value = Math.round(fraction * 100);
+      progressBar.textContent = percent;
+      progressLabel.textContent = fraction < 1 ? gettext("Sending… {percent}", { percent })
+        : gettext("Processing on the server…");
     },
   });
   sending = false;
   const resend = !isContentError(answer.status);
-  if (settle(answer, resend ? upload : chooseAgain, resend ? "Try again" : "Choose another photo")) return;
+  const label = resend ? gettext("Try again") : gettext("Choose another photo");
+  if (settle(answer, resend ? upload : chooseAgain, label)) return;
   progress.hidden = true;
   sendButton.disabled = false;
   retake.removeAttribute("aria-disabled");

@@ -1,4 +1,5 @@
 // Document scan: capture pages, crop and straighten them, arrange them, send them one by one.
+import { gettext, ngettext } from "./i18n.js";
 import { CropEditor } from "./scan-crop.js";
 import { cornersProblem, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
 import { renderReview, sendAll } from "./scan-send.js";
@@ -52,24 +53,25 @@ function renderHome() {
   strip.render(state.documents, state.selected);
   const full = count >= maxPages;
   const add = $("add-page");
-  add.textContent = count === 0 ? "Take first page" : multi && last.length === 0
-    ? `Take first page of document ${state.documents.length}` : "Add page";
+  add.textContent = count === 0 ? gettext("Take first page") : multi && last.length === 0
+    ? gettext("Take first page of document {doc}", { doc: state.documents.length }) : gettext("Add page");
   add.classList.toggle("button--disabled", full);
   add.setAttribute("aria-disabled", String(full));
   $("next-document").hidden = !multi || count === 0;
   $("next-document").disabled = last.length === 0;
   $("to-review").hidden = count === 0;
-  $("to-review").textContent = `Review and send (${count} ${count === 1 ? "page" : "pages"})`;
+  $("to-review").textContent = ngettext("Review and send ({n} page)", "Review and send ({n} pages)", count);
   $("to-review").classList.toggle("button--primary", count > 0);
   add.classList.toggle("button--primary", count === 0);
-  say("home-error", full ? `That is the most pages one scan can hold (${maxPages}).` : null);
+  say("home-error", full ? gettext("That is the most pages one scan can hold ({max}).", { max: maxPages }) : null);
   $("strip-hint").hidden = count < 2 || Boolean(state.selected);
   const selection = $("selection");
   selection.hidden = !state.selected;
   if (state.selected) {
     const { doc, index } = state.selected;
     $("selection-label").textContent = multi
-      ? `Page ${index + 1} of document ${doc + 1}` : `Page ${index + 1} selected`;
+      ? gettext("Page {page} of document {doc}", { page: index + 1, doc: doc + 1 })
+      : gettext("Page {page} selected", { page: index + 1 });
   }
 }
 
@@ -149,7 +151,7 @@ camera.addEventListener("change", async () => {
   const replace = state.draft?.replace ?? null;
   const previous = state.draft?.photo;
   say("home-error", null);
-  cropHint = "Finding the page…";
+  cropHint = gettext("Finding the page…");
   try {
     const photo = await loadPhoto(file, Number(config.maxBytes));
     const { width, height } = photo;
@@ -157,8 +159,8 @@ camera.addEventListener("change", async () => {
     openDraft(draft);
     release(previous); // a retaken photo that no page shows
     const { corners, detected } = await suggestCorners(config.detectUrl, photo);
-    cropHint = detected ? "Page found. Adjust the corners if needed."
-      : "No page edges found: drag the corners onto the page's corners.";
+    cropHint = detected ? gettext("Page found. Adjust the corners if needed.")
+      : gettext("No page edges found: drag the corners onto the page's corners.");
     // Only if the user is still on this photo's crop screen and has not moved a corner yet.
     if (state.draft === draft && !$("screen-crop").hidden && !crop.touched) {
       draft.corners = corners;
@@ -258,7 +260,8 @@ $("screen-review").addEventListener("click", async (event) => {
       }
       renderReview($("review-list"), state.documents, multi);
       show("review");
-      say("review-error", `Sending stopped: ${error.message} Nothing is lost; press Send to try again.`);
+      say("review-error", gettext("Sending stopped: {reason} Nothing is lost; press Send to try again.",
+        { reason: error.message }));
     }
   }
 });

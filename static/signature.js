@@ -1,4 +1,5 @@
 // Signature capture: the pad, its Undo/Redo/Clear buttons, and sending the strokes.
+import { gettext } from "./i18n.js";
 import { hideError, ready, send, settle, watchStatus } from "./phone-common.js";
 import { SignaturePad } from "./signature-pad.js";
 
@@ -30,11 +31,11 @@ async function upload() {
   pad.locked = true;
   hideError();
   update(pad);
-  sendButton.textContent = "Sending…";
+  sendButton.textContent = gettext("Sending…");
   const answer = await send(JSON.stringify(pad), { contentType: "application/json" });
   sending = false;
   pad.locked = false;
-  sendButton.textContent = "Send";
+  sendButton.textContent = gettext("Send");
   if (!settle(answer, upload)) update(pad);
 }
 

@@ -63,6 +63,7 @@ class NewSession:
     result_ttl: float
     metadata: dict[str, str] | None = None
     document_mode: str | None = None
+    locale: str | None = None
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -92,6 +93,8 @@ class Session:
     #: A tuple, so the many sessions without a result share the empty one.
     result: tuple[ResultInfo, ...] = ()
     scan_documents: ScanLayout | None = None
+    #: The phone pages' language when the desktop chose one; otherwise the browser's.
+    locale: str | None = None
 
     @property
     def expires_at(self) -> float:

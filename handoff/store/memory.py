@@ -138,6 +138,7 @@ class MemoryStore(SessionStore):
             result_ttl=spec.result_ttl,
             metadata=spec.metadata,
             document_mode=spec.document_mode,
+            locale=spec.locale,
             phone_token=secrets.token_urlsafe(18),
             client_secret=secrets.token_urlsafe(32),
             created_at=time.time(),

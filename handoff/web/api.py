@@ -92,6 +92,7 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
         result_ttl=spec.result_ttl or settings.result_ttl,
         metadata=spec.metadata or None,
         document_mode=spec.document_mode,
+        locale=spec.locale,
     )
 
 
