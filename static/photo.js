@@ -1,7 +1,10 @@
-// Photo capture: choose or take a photo, preview it, scale it down, send it with progress.
+// Photo capture: take one with the camera or choose one from the library, preview it,
+// scale it down, send it with progress.
 import { canvasOf, fit, toBlob } from "./canvas.js";
 import { formatBytes, formatPercent, gettext } from "./i18n.js";
-import { hideError, isContentError, ready, send, settle, watchStatus } from "./phone-common.js";
+import {
+  hideError, isContentError, ready, send, settle, showError, watchStatus,
+} from "./phone-common.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
 const MAX_SIDE = 2560;
@@ -10,7 +13,9 @@ const PASS_THROUGH_BYTES = 1.5 * 1024 * 1024;
 const JPEG_QUALITY = 0.85;
 
 const form = document.getElementById("capture");
-const input = document.getElementById("file");
+const camera = document.getElementById("camera");
+const library = document.getElementById("library");
+const inputs = [camera, library];
 const chooseStep = document.getElementById("choose-step");
 const previewStep = document.getElementById("preview-step");
 const preview = document.getElementById("preview");
@@ -80,10 +85,25 @@ preview.addEventListener("error", () => {
   previewNote.hidden = false;
 });
 
-input.addEventListener("change", () => {
+/** Image types a phone may hand over without a MIME type (HEIC from some galleries). */
+const IMAGE_NAME = /\.(jpe?g|png|webp|heic|heif)$/i;
+
+function isImage(file) {
+  return file.type ? file.type.startsWith("image/") : IMAGE_NAME.test(file.name);
+}
+
+function chosen(input) {
   const file = input.files[0];
   if (!file || sending) return;
   hideError();
+  if (!isImage(file)) {
+    input.value = "";
+    showError(gettext("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image."));
+    return;
+  }
+  // Retake opens what the user used: the camera again, or the library.
+  retake.htmlFor = input.id;
+  retake.textContent = input === camera ? gettext("Retake") : gettext("Choose another");
   showPreview(file);
   sendButton.disabled = true;
   const choice = ++choices;
@@ -97,7 +117,9 @@ input.addEventListener("change", () => {
     }
     return result.file;
   });
-});
+}
+
+for (const input of inputs) input.addEventListener("change", () => chosen(input));
 
 async function upload() {
   if (!prepared || sending) return;
@@ -105,7 +127,7 @@ async function upload() {
   hideError();
   sendButton.disabled = true;
   retake.setAttribute("aria-disabled", "true");
-  input.disabled = true;
+  for (const input of inputs) input.disabled = true;
   const file = await prepared;
   const body = new FormData();
   body.append("file", file, file.name || "photo.jpg");
@@ -128,12 +150,12 @@ async function upload() {
   progress.hidden = true;
   sendButton.disabled = false;
   retake.removeAttribute("aria-disabled");
-  input.disabled = false;
+  for (const input of inputs) input.disabled = false;
 }
 
 /** Open the camera or file picker again (the click on the error's button allows it). */
 function chooseAgain() {
-  input.click();
+  document.getElementById(retake.htmlFor).click();
 }
 
 form.addEventListener("submit", (event) => {

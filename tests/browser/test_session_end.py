@@ -37,7 +37,7 @@ async def test_an_open_phone_page_switches_to_expired_when_the_session_runs_out(
     await page.goto(live_server.base_url + "/static/phone.css")  # the browser is warm
     link = (await api_session(live_server, action_type="photo", output_format="jpg", session_ttl="2s"))["url"]
     await page.goto(link + "?poll=150")
-    await expect(page.get_by_text("Open camera")).to_be_visible()
+    await expect(page.get_by_text("Take a photo")).to_be_visible()
     await expect(page.get_by_role("heading", name="This link has expired")).to_be_visible(timeout=WAIT_MS)
     await screenshot(page, "phone-expired")
 

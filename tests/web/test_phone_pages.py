@@ -146,3 +146,16 @@ async def test_the_question_is_translated_in_the_share_preview(client):
     ask = "Une application ou un site web sur votre ordinateur demande votre signature"
     assert f'<meta property="og:title" content="{ask}">' in page
     assert f"<title>{ask}</title>" in page
+
+
+async def test_photo_form_without_script_sends_whichever_of_the_two_inputs_was_used(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    page = await (await client.get(f"/s/{token}")).text()
+    assert re.search(r'<input id="camera" name="file" type="file" accept="image/\*" capture="environment"', page)
+    assert re.search(r'<input id="library" name="file" type="file" accept="image/\*" class', page)
+    form = FormData()
+    form.add_field("file", jpeg(), filename="camera.jpg", content_type="image/jpeg")
+    form.add_field("file", b"", filename="", content_type="application/octet-stream")  # the library, unused
+    response = await client.post(f"/s/{token}/result", data=form, headers={"Accept": "text/html"},
+                                 allow_redirects=False)
+    assert response.status == 303
