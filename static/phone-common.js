@@ -19,6 +19,18 @@ export function ready() {
   document.getElementById("script-fallback")?.remove();
 }
 
+let started = false;
+
+/**
+ * Tell the desktop the user has begun (first stroke, photo chosen): once per page.
+ * Best effort: the upload itself still completes the session if this is lost.
+ */
+export function markStarted(url = root.dataset.startedUrl) {
+  if (started) return;
+  started = true;
+  fetch(url, { method: "POST", headers: { Accept: "application/json" } }).catch(() => {});
+}
+
 /** Replace the capture screen by the done, cancelled or expired screen, for good. */
 export function showScreen(name) {
   const screen = document.getElementById(`screen-${name}`);

@@ -3,7 +3,7 @@
 import { canvasOf, fit, toBlob } from "./canvas.js";
 import { formatBytes, formatPercent, gettext } from "./i18n.js";
 import {
-  hideError, isContentError, ready, send, settle, showError, watchStatus,
+  hideError, isContentError, markStarted, ready, send, settle, showError, watchStatus,
 } from "./phone-common.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
@@ -101,6 +101,7 @@ function chosen(input) {
     showError(gettext("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image."));
     return;
   }
+  markStarted();
   // Retake opens what the user used: the camera again, or the library.
   retake.htmlFor = input.id;
   retake.textContent = input === camera ? gettext("Retake") : gettext("Choose another");

@@ -13,7 +13,7 @@ const $ = (id) => document.getElementById(id);
 const camera = $("camera");
 
 /** documents[d] is a list of pages {blob, width, height, corners, thumb}; new pages go to the last. */
-const state = { documents: [[]], selected: null, draft: null, sending: false };
+const state = { documents: [[]], selected: null, draft: null, sending: false, started: false };
 
 const strip = new Filmstrip($("strip"), {
   multi,
@@ -148,6 +148,10 @@ camera.addEventListener("change", async () => {
   const file = camera.files[0];
   camera.value = "";
   if (!file) return;
+  if (!state.started) { // the first photo: the desktop sees the user capturing
+    state.started = true;
+    fetch(config.startedUrl, { method: "POST" }).catch(() => {});
+  }
   const replace = state.draft?.replace ?? null;
   const previous = state.draft?.photo;
   say("home-error", null);

@@ -1,6 +1,6 @@
 // Signature capture: the pad, its Undo/Redo/Clear buttons, and sending the strokes.
 import { gettext } from "./i18n.js";
-import { hideError, ready, send, settle, watchStatus } from "./phone-common.js";
+import { hideError, markStarted, ready, send, settle, watchStatus } from "./phone-common.js";
 import { SignaturePad } from "./signature-pad.js";
 
 const canvas = document.getElementById("pad");
@@ -21,6 +21,8 @@ function update(pad) {
 
 const pad = new SignaturePad(canvas, { onChange: update });
 
+// The first touch on the pad is when the user starts signing.
+canvas.addEventListener("pointerdown", () => markStarted(), { once: true });
 undoButton.addEventListener("click", () => pad.undo());
 redoButton.addEventListener("click", () => pad.redo());
 clearButton.addEventListener("click", () => pad.clear());

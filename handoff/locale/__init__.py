@@ -11,9 +11,6 @@ import json
 from functools import cache
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 #: Every language the phone pages speak; the first is the fallback.
 LOCALES = ("en", "de", "fr", "es", "it", "pt", "nl")
 DEFAULT_LOCALE = LOCALES[0]
@@ -53,6 +50,9 @@ def negotiate(accept_language: str | None) -> str:
 def _catalogue(locale: str):  # type: ignore[no-untyped-def]
     if locale == DEFAULT_LOCALE:
         return None
+    # Imported here: the client imports this module for LOCALES and needs no catalogue.
+    from babel.messages.pofile import read_po
+
     with open(CATALOGUES / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
         return read_po(po, locale=locale)
 
@@ -63,6 +63,8 @@ def translations(locale: str) -> gettext.NullTranslations:
     catalogue = _catalogue(locale)
     if catalogue is None:
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+
     compiled = io.BytesIO()
     write_mo(compiled, catalogue)
     compiled.seek(0)

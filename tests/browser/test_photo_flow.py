@@ -7,7 +7,7 @@ from PIL import Image
 from playwright.async_api import expect
 
 from ..media import jpeg
-from .demo_steps import WAIT_MS, download_result, open_flow, open_image, wait_for_status
+from .demo_steps import REACHED, WAIT_MS, download_result, open_flow, open_image, wait_for_status
 
 
 def rotated_camera_photo() -> bytes:
@@ -29,13 +29,16 @@ async def test_photo_is_previewed_scaled_down_upright_and_shown_on_the_desktop(
     await page.get_by_role("link", name="Continue").click()
     await expect(page.get_by_text("Take a photo")).to_be_visible()
     await expect(page.locator("#script-fallback")).to_have_count(0)
-    await wait_for_status(demo, "action_started")
+    await wait_for_status(demo, "opened")
+    await expect(demo.locator('#timeline li[data-status="action_started"]')).not_to_have_class(REACHED)
     await screenshot(page, "photo-choose")
 
     await page.set_input_files(
         "#camera", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": rotated_camera_photo()}]
     )
     await expect(page.locator("#preview")).to_be_visible()
+    await wait_for_status(demo, "action_started")  # choosing the photo is capturing
+    await expect(demo.locator('#timeline li[data-status="action_started"]')).to_contain_text("Capturing…")
     await expect(page.locator("#file-info")).to_contain_text("1707 × 2560", timeout=WAIT_MS)
     await expect(page.get_by_role("button", name="Send")).to_be_enabled()
     await expect(page.get_by_text("Retake")).to_be_visible()

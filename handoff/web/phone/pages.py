@@ -129,9 +129,8 @@ async def phone_action(request: web.Request) -> web.Response:
 
 
 async def _capture_page(request: web.Request, session: Session) -> web.Response:
-    started = await request.app[store_key].mark_action_started(session.id)
-    if isinstance(started, Session):
-        session = started
+    # Showing the capture screen is not capturing yet: its script reports the first
+    # touch on the pad or the first photo chosen to phone_started.
     return render_page(
         request,
         f"{session.action_type}.html",
@@ -142,6 +141,13 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
          "scan_max_pages": request.app[settings_key].scan_max_pages,
          "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
     )
+
+
+async def phone_started(request: web.Request) -> web.Response:
+    """The user began capturing (first stroke, photo chosen): the desktop sees action_started."""
+    session = ensure_accepts_upload(await _record(request))
+    await request.app[store_key].mark_action_started(session.id)
+    return web.Response(status=204)
 
 
 async def phone_status(request: web.Request) -> web.Response:
