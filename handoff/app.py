@@ -24,6 +24,7 @@ from .keys import (
     websockets_key,
 )
 from .web.middlewares import error_middleware, security_headers
+from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
 from .web.routes import setup_routes
 from .settings import Settings
@@ -79,7 +80,10 @@ async def _ocr_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
-    app = web.Application(middlewares=[error_middleware], client_max_size=largest + BODY_SLACK)
+    # Errors are rendered outermost, after phone routes have put theirs into the user's language.
+    app = web.Application(
+        middlewares=[error_middleware, phone_language], client_max_size=largest + BODY_SLACK
+    )
 
     # Configuration and credentials.
     app[settings_key] = settings
@@ -92,12 +96,14 @@ def create_app(settings: Settings) -> web.Application:
         setup_cors(app, settings.cors_origins)
     app[presenter_key] = Presenter(settings.public_base_url, app.router)
 
-    # Phone page templates.
-    aiohttp_jinja2.setup(
+    # Phone page templates, translated into each request's language.
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
     )
+    install_translations(env)
     app[aiohttp_jinja2.static_root_key] = "/static"
 
     # Resources, started in order and stopped in reverse.

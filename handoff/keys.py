@@ -1,4 +1,4 @@
-"""Every application key, declared once and typed."""
+"""Every application and request key, declared once and typed."""
 
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -21,3 +21,5 @@ ocr_executor_key = web.AppKey("ocr_executor", ThreadPoolExecutor)
 #: The languages Tesseract can read on this machine (empty: no OCR), found at startup.
 ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+#: The language a phone route answers in (see web/phone/language.py).
+locale_key = web.RequestKey("locale", str)

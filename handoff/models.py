@@ -17,6 +17,7 @@ from pydantic import (
 
 from .domain import Status
 from .durations import format_duration, parse_duration
+from .locale import LOCALES, supported
 
 ActionType = Literal["photo", "signature", "scan"]
 DocumentMode = Literal["single", "multi"]
@@ -67,6 +68,12 @@ class CreateSessionRequest(BaseModel):
     ocr_languages: list[OcrLanguage] | None = Field(
         None, min_length=1, max_length=8, validate_default=True,
         description='Tesseract languages for ocr, default ["eng"]',
+    )
+    locale: str | None = Field(
+        None,
+        description="the phone pages' language (" + ", ".join(LOCALES) + "); "
+        "without it the phone's browser settings choose",
+        examples=["de"],
     )
 
     @field_validator("intro_text", mode="before")
@@ -126,6 +133,16 @@ class CreateSessionRequest(BaseModel):
                 offered = ", ".join(sorted(installed)) or "none"
                 raise ValueError(f"'{unknown[0]}' is not an installed OCR language (installed: {offered})")
         return list(dict.fromkeys(value))
+
+    @field_validator("locale")
+    @classmethod
+    def _supported_locale(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        language = supported(value)
+        if language is None:
+            raise ValueError(f"'{value}' is not a supported language: use one of {', '.join(LOCALES)}")
+        return language
 
     @field_validator("document_mode")
     @classmethod

@@ -1,6 +1,8 @@
 // What every capture page shares: watching the session, switching screens,
 // showing the server's error sentence with a way to try again, and sending.
 
+import { gettext } from "./i18n.js";
+
 const root = document.getElementById("capture-screen");
 const errorBox = document.getElementById("error");
 const errorText = document.getElementById("error-text");
@@ -17,6 +19,18 @@ export function ready() {
   document.getElementById("script-fallback")?.remove();
 }
 
+let started = false;
+
+/**
+ * Tell the desktop the user has begun (first stroke, photo chosen): once per page.
+ * Best effort: the upload itself still completes the session if this is lost.
+ */
+export function markStarted(url = root.dataset.startedUrl) {
+  if (started) return;
+  started = true;
+  fetch(url, { method: "POST", headers: { Accept: "application/json" } }).catch(() => {});
+}
+
 /** Replace the capture screen by the done, cancelled or expired screen, for good. */
 export function showScreen(name) {
   const screen = document.getElementById(`screen-${name}`);
@@ -29,7 +43,7 @@ export function showScreen(name) {
 }
 
 /** Show a sentence; with ``retry`` the button (labelled ``label``) calls it, without it the button is hidden. */
-export function showError(message, retry = null, label = "Try again") {
+export function showError(message, retry = null, label = gettext("Try again")) {
   errorText.textContent = message;
   retryAction = retry;
   retryButton.hidden = retry === null;
@@ -76,7 +90,7 @@ export function watchStatus() {
           headers: { Accept: "application/json" }, cache: "no-store",
         });
         if (response.status === 404) {
-          showError("This link is no longer valid. Ask for a new QR code on your computer.");
+          showError(gettext("This link is no longer valid. Ask for a new QR code on your computer."));
           stopped = true;
           return;
         }
@@ -147,7 +161,7 @@ export function isContentError(status) {
  * Act on an upload's answer. Success and final states switch screens and
  * return true; any other error shows the server's sentence with ``retry``.
  */
-export function settle({ status, data }, retry, label = "Try again") {
+export function settle({ status, data }, retry, label = gettext("Try again")) {
   if (status >= 200 && status < 300) {
     showScreen("done");
     return true;
@@ -161,12 +175,12 @@ export function settle({ status, data }, retry, label = "Try again") {
     return true;
   }
   if (status === 404) {
-    showError(data?.error || "This link is no longer valid. Ask for a new QR code on your computer.");
+    showError(data?.error || gettext("This link is no longer valid. Ask for a new QR code on your computer."));
     return false;
   }
   const sentence = status === 0
-    ? "Sending failed: the connection was lost. Check your connection and try again."
-    : data?.error || `Sending failed (error ${status}). Please try again.`;
+    ? gettext("Sending failed: the connection was lost. Check your connection and try again.")
+    : data?.error || gettext("Sending failed (error {status}). Please try again.", { status });
   showError(sentence, retry, label);
   return false;
 }

@@ -1,6 +1,10 @@
-// Photo capture: choose or take a photo, preview it, scale it down, send it with progress.
+// Photo capture: take one with the camera or choose one from the library, preview it,
+// scale it down, send it with progress.
 import { canvasOf, fit, toBlob } from "./canvas.js";
-import { hideError, isContentError, ready, send, settle, watchStatus } from "./phone-common.js";
+import { formatBytes, formatPercent, gettext } from "./i18n.js";
+import {
+  hideError, isContentError, markStarted, ready, send, settle, showError, watchStatus,
+} from "./phone-common.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
 const MAX_SIDE = 2560;
@@ -9,7 +13,9 @@ const PASS_THROUGH_BYTES = 1.5 * 1024 * 1024;
 const JPEG_QUALITY = 0.85;
 
 const form = document.getElementById("capture");
-const input = document.getElementById("file");
+const camera = document.getElementById("camera");
+const library = document.getElementById("library");
+const inputs = [camera, library];
 const chooseStep = document.getElementById("choose-step");
 const previewStep = document.getElementById("preview-step");
 const preview = document.getElementById("preview");
@@ -25,11 +31,6 @@ let prepared = null;
 let choices = 0;
 let previewUrl = null;
 let sending = false;
-
-function fileSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
-}
 
 /**
  * The photo as it will be sent: at most MAX_SIDE px on its longest side, turned
@@ -76,7 +77,7 @@ function showPreview(file) {
   chooseStep.hidden = true;
   previewStep.hidden = false;
   progress.hidden = true;
-  info.textContent = "Preparing the photo…";
+  info.textContent = gettext("Preparing the photo…");
 }
 
 preview.addEventListener("error", () => {
@@ -84,22 +85,42 @@ preview.addEventListener("error", () => {
   previewNote.hidden = false;
 });
 
-input.addEventListener("change", () => {
+/** Image types a phone may hand over without a MIME type (HEIC from some galleries). */
+const IMAGE_NAME = /\.(jpe?g|png|webp|heic|heif)$/i;
+
+function isImage(file) {
+  return file.type ? file.type.startsWith("image/") : IMAGE_NAME.test(file.name);
+}
+
+function chosen(input) {
   const file = input.files[0];
   if (!file || sending) return;
   hideError();
+  if (!isImage(file)) {
+    input.value = "";
+    showError(gettext("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image."));
+    return;
+  }
+  markStarted();
+  // Retake opens what the user used: the camera again, or the library.
+  retake.htmlFor = input.id;
+  retake.textContent = input === camera ? gettext("Retake") : gettext("Choose another");
   showPreview(file);
   sendButton.disabled = true;
   const choice = ++choices;
   prepared = downscale(file).then((result) => {
     if (choice === choices) { // a photo chosen since then has its own preparation
-      const size = result.width ? `${result.width} × ${result.height}, ` : "";
-      info.textContent = `Ready to send: ${size}${fileSize(result.file.size)}.`;
+      const size = formatBytes(result.file.size);
+      info.textContent = result.width
+        ? gettext("Ready to send: {width} × {height}, {size}.", { width: result.width, height: result.height, size })
+        : gettext("Ready to send: {size}.", { size });
       sendButton.disabled = false;
     }
     return result.file;
   });
-});
+}
+
+for (const input of inputs) input.addEventListener("change", () => chosen(input));
 
 async function upload() {
   if (!prepared || sending) return;
@@ -107,33 +128,35 @@ async function upload() {
   hideError();
   sendButton.disabled = true;
   retake.setAttribute("aria-disabled", "true");
-  input.disabled = true;
+  for (const input of inputs) input.disabled = true;
   const file = await prepared;
   const body = new FormData();
   body.append("file", file, file.name || "photo.jpg");
   progress.hidden = false;
   progressBar.value = 0;
-  progressLabel.textContent = "Sending… 0%";
+  progressLabel.textContent = gettext("Sending… {percent}", { percent: formatPercent(0) });
   const answer = await send(body, {
     onProgress: (fraction) => {
-      const percent = Math.round(fraction * 100);
-      progressBar.value = percent;
-      progressBar.textContent = `${percent}%`;
-      progressLabel.textContent = percent < 100 ? `Sending… ${percent}%` : "Processing on the server…";
+      const percent = formatPercent(fraction);
+      progressBar.value = Math.round(fraction * 100);
+      progressBar.textContent = percent;
+      progressLabel.textContent = fraction < 1 ? gettext("Sending… {percent}", { percent })
+        : gettext("Processing on the server…");
     },
   });
   sending = false;
   const resend = !isContentError(answer.status);
-  if (settle(answer, resend ? upload : chooseAgain, resend ? "Try again" : "Choose another photo")) return;
+  const label = resend ? gettext("Try again") : gettext("Choose another photo");
+  if (settle(answer, resend ? upload : chooseAgain, label)) return;
   progress.hidden = true;
   sendButton.disabled = false;
   retake.removeAttribute("aria-disabled");
-  input.disabled = false;
+  for (const input of inputs) input.disabled = false;
 }
 
 /** Open the camera or file picker again (the click on the error's button allows it). */
 function chooseAgain() {
-  input.click();
+  document.getElementById(retake.htmlFor).click();
 }
 
 form.addEventListener("submit", (event) => {

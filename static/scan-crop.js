@@ -1,5 +1,6 @@
 // The crop screen: the photo, a dimmed outside, four corner handles just outside
 // the page (so a finger does not hide the corner) and a magnifier while dragging.
+import { gettext } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Space around the photo, in CSS pixels, so handles outside the page stay on screen. */
@@ -9,7 +10,9 @@ const HANDLE_OFFSET = 22;
 const HANDLE_RADIUS = 15;
 const MAGNIFIER_SIZE = 116;
 const MAGNIFIER_ZOOM = 3;
-const NAMES = ["top-left", "top-right", "bottom-right", "bottom-left"];
+/** Each handle's label, in corner order. */
+const NAMES = [gettext("Move the top-left corner"), gettext("Move the top-right corner"),
+  gettext("Move the bottom-right corner"), gettext("Move the bottom-left corner")];
 
 function element(name, attributes = {}) {
   const node = document.createElementNS(SVG, name);
@@ -39,7 +42,7 @@ export class CropEditor {
   makeHandle(name, i) {
     const group = element("g", {
       class: "handle", tabindex: "0", role: "slider", "data-corner": String(i),
-      "aria-label": `Move the ${name} corner`,
+      "aria-label": name,
     });
     const stem = element("line", { class: "handle__stem" });
     const hit = element("circle", { class: "handle__hit" });

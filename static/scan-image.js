@@ -1,5 +1,6 @@
 // Image work in the browser: scale photos down, ask for suggested corners, straighten pages.
 import { canvasOf, fit, toBlob } from "./canvas.js";
+import { gettext } from "./i18n.js";
 
 /** Longest side of an uploaded page photo. */
 export const MAX_SIDE = 3000;
@@ -16,7 +17,7 @@ export async function decode(blob) {
     await image.decode();
   } catch {
     URL.revokeObjectURL(image.src);
-    throw new Error("This photo cannot be opened here. Please take it with the camera.");
+    throw new Error(gettext("This photo cannot be opened here. Please take it with the camera."));
   }
   return image;
 }
@@ -105,11 +106,11 @@ export function cornersProblem(corners) {
   for (let i = 0; i < 4; i++) {
     const [a, b, c] = [corners[i], corners[(i + 1) % 4], corners[(i + 2) % 4]];
     if ((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0]) <= 0) {
-      return "The corners cross over; drag each one onto its own corner of the page.";
+      return gettext("The corners cross over; drag each one onto its own corner of the page.");
     }
   }
   const [w, h] = pageSize(corners);
-  if (Math.min(w, h) < 64) return "The selected area is too small; include the whole page.";
+  if (Math.min(w, h) < 64) return gettext("The selected area is too small; include the whole page.");
   return null;
 }
 

@@ -1,5 +1,7 @@
 // The filmstrip: numbered thumbnails per document; tap selects, long-press drags to reorder.
 
+import { gettext } from "./i18n.js";
+
 const LONG_PRESS_MS = 380;
 /** A finger that moves this far before the long press is scrolling, not dragging. */
 const SLOP = 8;
@@ -40,14 +42,14 @@ export class Filmstrip {
       if (this.multi && (doc > 0 || documents.length > 1)) {
         const label = document.createElement("div");
         label.className = "strip__separator";
-        label.textContent = `Doc ${doc + 1}`;
+        label.textContent = gettext("Doc {doc}", { doc: doc + 1 });
         label.setAttribute("role", "separator");
         this.container.append(label);
       }
       if (pages.length === 0) {
         const empty = document.createElement("div");
         empty.className = "strip__empty";
-        empty.textContent = "next page goes here";
+        empty.textContent = gettext("next page goes here");
         empty.dataset.doc = doc;
         empty.dataset.index = 0;
         this.container.append(empty);
@@ -61,8 +63,9 @@ export class Filmstrip {
         item.setAttribute("role", "listitem");
         const isSelected = selected && selected.doc === doc && selected.index === index;
         item.setAttribute("aria-pressed", String(Boolean(isSelected)));
-        item.setAttribute("aria-label",
-          `Page ${index + 1}${this.multi ? ` of document ${doc + 1}` : ""}`);
+        item.setAttribute("aria-label", this.multi
+          ? gettext("Page {page} of document {doc}", { page: index + 1, doc: doc + 1 })
+          : gettext("Page {page}", { page: index + 1 }));
         const img = document.createElement("img");
         img.src = page.thumb;
         img.alt = "";

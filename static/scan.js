@@ -1,6 +1,9 @@
 // Document scan: capture pages, crop and straighten them, arrange them, send them one by one.
+import { gettext, ngettext } from "./i18n.js";
 import { CropEditor } from "./scan-crop.js";
-import { cornersProblem, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
+import { canvasOf, toBlob } from "./canvas.js";
+import { cornersProblem, decode, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
+import { forget, load, save } from "./scan-saved.js";
 import { renderReview, sendAll } from "./scan-send.js";
 import { Filmstrip } from "./scan-strip.js";
 
@@ -11,8 +14,11 @@ const maxPages = Number(config.maxPages);
 const $ = (id) => document.getElementById(id);
 const camera = $("camera");
 
-/** documents[d] is a list of pages {blob, width, height, corners, thumb}; new pages go to the last. */
-const state = { documents: [[]], selected: null, draft: null, sending: false };
+/**
+ * documents[d] is a list of pages {photo, corners, rotation, base, thumb}; new pages go to
+ * the last. ``base`` is the upright thumbnail, ``thumb`` the one shown (turned by ``rotation``).
+ */
+const state = { documents: [[]], selected: null, draft: null, sending: false, started: false };
 
 const strip = new Filmstrip($("strip"), {
   multi,
@@ -52,24 +58,25 @@ function renderHome() {
   strip.render(state.documents, state.selected);
   const full = count >= maxPages;
   const add = $("add-page");
-  add.textContent = count === 0 ? "Take first page" : multi && last.length === 0
-    ? `Take first page of document ${state.documents.length}` : "Add page";
+  add.textContent = count === 0 ? gettext("Take first page") : multi && last.length === 0
+    ? gettext("Take first page of document {doc}", { doc: state.documents.length }) : gettext("Add page");
   add.classList.toggle("button--disabled", full);
   add.setAttribute("aria-disabled", String(full));
   $("next-document").hidden = !multi || count === 0;
   $("next-document").disabled = last.length === 0;
   $("to-review").hidden = count === 0;
-  $("to-review").textContent = `Review and send (${count} ${count === 1 ? "page" : "pages"})`;
+  $("to-review").textContent = ngettext("Review and send ({n} page)", "Review and send ({n} pages)", count);
   $("to-review").classList.toggle("button--primary", count > 0);
   add.classList.toggle("button--primary", count === 0);
-  say("home-error", full ? `That is the most pages one scan can hold (${maxPages}).` : null);
+  say("home-error", full ? gettext("That is the most pages one scan can hold ({max}).", { max: maxPages }) : null);
   $("strip-hint").hidden = count < 2 || Boolean(state.selected);
   const selection = $("selection");
   selection.hidden = !state.selected;
   if (state.selected) {
     const { doc, index } = state.selected;
     $("selection-label").textContent = multi
-      ? `Page ${index + 1} of document ${doc + 1}` : `Page ${index + 1} selected`;
+      ? gettext("Page {page} of document {doc}", { page: index + 1, doc: doc + 1 })
+      : gettext("Page {page} selected", { page: index + 1 });
   }
 }
 
@@ -94,7 +101,7 @@ function movePage(from, to) {
   tidy();
   const doc = state.documents.findIndex((pages) => pages.includes(page));
   state.selected = { doc, index: state.documents[doc].indexOf(page) };
-  renderHome();
+  changed();
 }
 
 /** Move the selected page one place earlier or later, across documents at their ends. */
@@ -115,12 +122,17 @@ $("selection").addEventListener("click", (event) => {
   if (!act || !state.selected) return;
   const { doc, index } = state.selected;
   if (act === "delete") {
+    const last = doc === state.documents.length - 1;
+    const emptied = state.documents[doc].length === 1 && !last;
     const [page] = state.documents[doc].splice(index, 1);
-    URL.revokeObjectURL(page.thumb);
-    release(page.photo);
     state.selected = null;
     tidy();
-    renderHome();
+    offerUndo(page, { doc, index, emptied });
+    changed();
+  } else if (act === "rotate") {
+    const page = state.documents[doc][index];
+    page.rotation = ((page.rotation ?? 0) + 90) % 360;
+    showRotation(page).then(changed);
   } else if (act === "earlier") step(-1);
   else if (act === "later") step(1);
   else if (act === "recrop") {
@@ -132,7 +144,7 @@ $("selection").addEventListener("click", (event) => {
 $("next-document").addEventListener("click", () => {
   state.documents.push([]);
   state.selected = null;
-  renderHome();
+  changed();
 });
 
 $("add-page").addEventListener("click", (event) => {
@@ -146,10 +158,14 @@ camera.addEventListener("change", async () => {
   const file = camera.files[0];
   camera.value = "";
   if (!file) return;
+  if (!state.started) { // the first photo: the desktop sees the user capturing
+    state.started = true;
+    fetch(config.startedUrl, { method: "POST" }).catch(() => {});
+  }
   const replace = state.draft?.replace ?? null;
   const previous = state.draft?.photo;
   say("home-error", null);
-  cropHint = "Finding the page…";
+  cropHint = gettext("Finding the page…");
   try {
     const photo = await loadPhoto(file, Number(config.maxBytes));
     const { width, height } = photo;
@@ -157,8 +173,8 @@ camera.addEventListener("change", async () => {
     openDraft(draft);
     release(previous); // a retaken photo that no page shows
     const { corners, detected } = await suggestCorners(config.detectUrl, photo);
-    cropHint = detected ? "Page found. Adjust the corners if needed."
-      : "No page edges found: drag the corners onto the page's corners.";
+    cropHint = detected ? gettext("Page found. Adjust the corners if needed.")
+      : gettext("No page edges found: drag the corners onto the page's corners.");
     // Only if the user is still on this photo's crop screen and has not moved a corner yet.
     if (state.draft === draft && !$("screen-crop").hidden && !crop.touched) {
       draft.corners = corners;
@@ -209,10 +225,13 @@ $("screen-preview").addEventListener("click", async (event) => {
   else if (act === "recrop") openDraft(state.draft);
   else if (act === "accept") {
     const { photo, corners, replace } = state.draft;
-    const page = { photo, corners, thumb: await thumbnail($("preview")) };
+    const base = await thumbnail($("preview"));
+    const page = { photo, corners, rotation: 0, base, thumb: base };
     if (replace) {
       const old = state.documents[replace.doc][replace.index];
-      URL.revokeObjectURL(old.thumb);
+      page.rotation = old.rotation ?? 0;
+      await showRotation(page);
+      dropThumbs(old);
       state.documents[replace.doc][replace.index] = page;
       release(old.photo);
       state.selected = replace;
@@ -222,7 +241,7 @@ $("screen-preview").addEventListener("click", async (event) => {
     }
     state.draft = null;
     show("home");
-    renderHome();
+    changed();
   }
 });
 
@@ -249,16 +268,17 @@ $("screen-review").addEventListener("click", async (event) => {
         $("sending-progress").max = total;
         $("sending-progress").value = done;
       });
-      window.location.reload();
+      await leave();
     } catch (error) {
       state.sending = false;
       if (error.final) {
-        window.location.reload(); // completed, cancelled or expired: the server's page says which
+        await leave(); // completed, cancelled or expired: the server's page says which
         return;
       }
       renderReview($("review-list"), state.documents, multi);
       show("review");
-      say("review-error", `Sending stopped: ${error.message} Nothing is lost; press Send to try again.`);
+      say("review-error", gettext("Sending stopped: {reason} Nothing is lost; press Send to try again.",
+        { reason: error.message }));
     }
   }
 });
@@ -269,12 +289,146 @@ setInterval(async () => {
   if (state.sending || document.hidden) return;
   try {
     const response = await fetch(config.statusUrl);
-    if (response.status === 404) return window.location.reload();
+    if (response.status === 404) return leave();
     const { status } = await response.json();
-    if (["cancelled", "expired", "completed"].includes(status)) window.location.reload();
+    if (["cancelled", "expired", "completed"].includes(status)) await leave();
   } catch {
     // offline for a moment: the next poll or the send will tell
   }
 }, 5000);
 
-renderHome();
+// -- kept pages, undo, rotation and leaving ---------------------------------------------
+
+/** Write the pages to IndexedDB, one write at a time, the latest state winning. */
+let saving = Promise.resolve();
+function persist() {
+  const documents = state.documents;
+  saving = saving.then(async () => {
+    const kept = [];
+    for (const pages of documents) {
+      const list = [];
+      for (const page of pages) {
+        const thumb = page.baseBlob ?? (page.baseBlob = await drawn(await picture(page.base)));
+        const { blob, width, height } = page.photo;
+        list.push({ blob, width, height, corners: page.corners, rotation: page.rotation ?? 0, thumb });
+      }
+      kept.push(list);
+    }
+    await save(kept);
+  }).catch((error) => console.warn("pages not kept:", error));
+  return saving;
+}
+
+/** After every change to the pages: keep them, then show them. */
+function changed() {
+  persist();
+  renderHome();
+}
+
+async function restore() {
+  const kept = await load();
+  if (!kept || !kept.some((pages) => pages.length)) return;
+  const documents = [];
+  for (const pages of kept) {
+    const list = [];
+    for (const { blob, width, height, corners, rotation, thumb } of pages) {
+      const base = URL.createObjectURL(thumb);
+      const photo = { blob, width, height, image: await decode(blob) };
+      const page = { photo, corners, rotation, base, baseBlob: thumb, thumb: base };
+      await showRotation(page);
+      list.push(page);
+    }
+    documents.push(list);
+  }
+  state.documents = documents;
+  state.started = true; // these pages were taken: capturing had begun
+}
+
+/** An object URL's image, decoded (the page's CSP lets images, not fetch, read blob: URLs). */
+async function picture(url) {
+  const image = new Image();
+  image.src = url;
+  await image.decode();
+  return image;
+}
+
+/** An image as a JPEG blob, to keep. */
+function drawn(image) {
+  const canvas = canvasOf(image.naturalWidth, image.naturalHeight);
+  canvas.getContext("2d").drawImage(image, 0, 0);
+  return toBlob(canvas, 0.85);
+}
+
+function dropThumbs(page) {
+  if (page.thumb !== page.base) URL.revokeObjectURL(page.thumb);
+  URL.revokeObjectURL(page.base);
+}
+
+/** Turn the shown thumbnail by the page's rotation (the server turns the page itself). */
+async function showRotation(page) {
+  const previous = page.thumb;
+  if (!page.rotation) {
+    page.thumb = page.base;
+  } else {
+    const image = await picture(page.base);
+    const quarter = page.rotation % 180 !== 0;
+    const [w, h] = [image.naturalWidth, image.naturalHeight];
+    const canvas = canvasOf(quarter ? h : w, quarter ? w : h);
+    const context = canvas.getContext("2d");
+    context.translate(canvas.width / 2, canvas.height / 2);
+    context.rotate((page.rotation * Math.PI) / 180);
+    context.drawImage(image, -w / 2, -h / 2);
+    page.thumb = URL.createObjectURL(await toBlob(canvas, 0.85));
+  }
+  if (previous && previous !== page.base && previous !== page.thumb) URL.revokeObjectURL(previous);
+}
+
+/** A deleted page can be put back until the snackbar goes (or another page is deleted). */
+const UNDO_MS = 8000;
+let undoable = null;
+function offerUndo(page, where) {
+  settleUndo();
+  undoable = { page, where, timer: setTimeout(settleUndo, UNDO_MS) };
+  $("snackbar-text").textContent = gettext("Page deleted.");
+  $("snackbar").hidden = false;
+}
+
+function settleUndo() {
+  if (!undoable) return;
+  clearTimeout(undoable.timer);
+  dropThumbs(undoable.page);
+  const { photo } = undoable.page;
+  undoable = null;
+  $("snackbar").hidden = true;
+  release(photo);
+}
+
+$("undo-delete").addEventListener("click", () => {
+  if (!undoable) return;
+  const { page, where: { doc, index, emptied } } = undoable;
+  clearTimeout(undoable.timer);
+  undoable = null;
+  $("snackbar").hidden = true;
+  if (emptied) state.documents.splice(doc, 0, [page]);
+  else state.documents[Math.min(doc, state.documents.length - 1)].splice(index, 0, page);
+  state.selected = { doc, index };
+  changed();
+});
+
+let leaving = false;
+/** Go to the server's page for this link (done, cancelled, expired); nothing kept is needed. */
+async function leave() {
+  leaving = true;
+  await saving;
+  await forget();
+  window.location.reload();
+}
+
+// Unsent pages survive a reload, but the user may not know that: ask before leaving.
+window.addEventListener("beforeunload", (event) => {
+  if (leaving || state.sending || pageCount() === 0) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
+
+restore().finally(renderHome);

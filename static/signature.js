@@ -1,5 +1,6 @@
 // Signature capture: the pad, its Undo/Redo/Clear buttons, and sending the strokes.
-import { hideError, ready, send, settle, watchStatus } from "./phone-common.js";
+import { gettext } from "./i18n.js";
+import { hideError, markStarted, ready, send, settle, watchStatus } from "./phone-common.js";
 import { SignaturePad } from "./signature-pad.js";
 
 const canvas = document.getElementById("pad");
@@ -20,6 +21,8 @@ function update(pad) {
 
 const pad = new SignaturePad(canvas, { onChange: update });
 
+// The first touch on the pad is when the user starts signing.
+canvas.addEventListener("pointerdown", () => markStarted(), { once: true });
 undoButton.addEventListener("click", () => pad.undo());
 redoButton.addEventListener("click", () => pad.redo());
 clearButton.addEventListener("click", () => pad.clear());
@@ -30,11 +33,11 @@ async function upload() {
   pad.locked = true;
   hideError();
   update(pad);
-  sendButton.textContent = "Sending…";
+  sendButton.textContent = gettext("Sending…");
   const answer = await send(JSON.stringify(pad), { contentType: "application/json" });
   sending = false;
   pad.locked = false;
-  sendButton.textContent = "Send";
+  sendButton.textContent = gettext("Send");
   if (!settle(answer, upload)) update(pad);
 }
 

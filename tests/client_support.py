@@ -35,7 +35,9 @@ class Phone:
         assert await self._send("GET", self.url) == 200
 
     async def start(self) -> None:
+        """Show the capture screen and begin capturing (the page's script reports that)."""
         assert await self._send("GET", self.url + "/action") == 200
+        assert await self._send("POST", self.url + "/started") == 204
 
     async def upload(self, data: bytes | None = None) -> None:
         form = aiohttp.FormData()

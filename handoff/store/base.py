@@ -67,6 +67,7 @@ class NewSession:
     document_mode: str | None = None
     #: Scan sessions whose PDFs are made searchable: the OCR languages.
     ocr_languages: tuple[str, ...] | None = None
+    locale: str | None = None
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -98,6 +99,8 @@ class Session:
     scan_documents: ScanLayout | None = None
     #: Scan sessions whose PDFs are made searchable: the OCR languages.
     ocr_languages: tuple[str, ...] | None = None
+    #: The phone pages' language when the desktop chose one; otherwise the browser's.
+    locale: str | None = None
 
     @property
     def expires_at(self) -> float:

@@ -30,6 +30,7 @@ def session_fields(session: Session) -> dict[str, str]:
         "result": "[]",
         "scan_documents": "",
         "ocr_languages": json.dumps(session.ocr_languages) if session.ocr_languages else "",
+        "locale": session.locale or "",
     }
 
 
@@ -77,6 +78,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
         result=tuple(ResultInfo(**item) for item in json.loads(fields["result"])),
         scan_documents=layout,
         ocr_languages=tuple(json.loads(ocr)) if (ocr := fields.get("ocr_languages")) else None,
+        locale=fields.get("locale") or None,
     )
 
 

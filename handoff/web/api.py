@@ -101,6 +101,7 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
         metadata=spec.metadata or None,
         document_mode=spec.document_mode,
         ocr_languages=tuple(spec.ocr_languages) if spec.ocr_languages else None,
+        locale=spec.locale,
     )
 
 

@@ -101,7 +101,9 @@ async def read_form(request: web.Request, limit: int) -> Form:
                 chunks.append(chunk)
             data = b"".join(chunks)
             if part.filename is not None:
-                form.files[part.name] = data
+                # A form with two file inputs of one name sends the unused one empty.
+                if data or part.name not in form.files:
+                    form.files[part.name] = data
             else:
                 form.fields[part.name] = data.decode("utf-8", "replace")
     except (ValueError, AssertionError) as exc:

@@ -7,6 +7,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..errors import HandoffError
+from ..keys import locale_key
+from ..locale import N_
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,9 @@ def error_response(request: web.Request, status: int, body: dict) -> web.StreamR
         return aiohttp_jinja2.render_template(
             "message.html",
             request,
-            {"title": "Not found" if status == 404 else "Something went wrong",
-             "message": body["error"], "tone": "error", "retry_url": retry},
+            {"title": N_("Not found") if status == 404 else N_("Something went wrong"),
+             "message": body["error"], "tone": "error", "retry_url": retry,
+             "locale": request.get(locale_key)},
             status=status,
         )
     return web.json_response(body, status=status)

@@ -86,12 +86,15 @@ async def desktop(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 @pytest.fixture
 def screenshot() -> Callable[..., Any]:
-    """``await screenshot(page, "photo-preview")`` saves tests/screenshots/photo-preview.png."""
+    """``await screenshot(page, "photo-preview")`` saves tests/screenshots/photo-preview.png.
+
+    The whole page by default; ``full_page=False`` keeps what the screen shows (sticky bars).
+    """
     SCREENSHOTS.mkdir(exist_ok=True)
 
-    async def take(page: Any, name: str) -> Path:
+    async def take(page: Any, name: str, *, full_page: bool = True) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        await page.screenshot(path=str(path), full_page=True)
+        await page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -4,6 +4,7 @@ import asyncio
 
 import aiohttp
 
+from ..media import jpeg
 from .demo_steps import api_session
 
 START = """async ({eventsUrl, sessionUrl, secret}) => {
@@ -42,6 +43,7 @@ async def test_client_reports_each_status_once_and_is_silent_after_stop(live_ser
     await page.wait_for_function("() => window.seen.length === 1")
     phone_page = await phone.new_page()
     await phone_page.goto(session["url"])
+    await phone_page.set_input_files("#camera", files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": jpeg(64, 48)}])
     await page.wait_for_function("() => window.seen.length === 3")
     assert await page.evaluate("window.seen") == [
         ["pending", "websocket"], ["opened", "websocket"], ["action_started", "websocket"]

@@ -7,7 +7,7 @@ from PIL import Image
 from playwright.async_api import expect
 
 from ..media import jpeg
-from .demo_steps import WAIT_MS, download_result, open_flow, open_image, wait_for_status
+from .demo_steps import REACHED, WAIT_MS, download_result, open_flow, open_image, wait_for_status
 
 
 def rotated_camera_photo() -> bytes:
@@ -27,15 +27,18 @@ async def test_photo_is_previewed_scaled_down_upright_and_shown_on_the_desktop(
     await screenshot(demo, "demo-session")
     await screenshot(page, "photo-intro")
     await page.get_by_role("link", name="Continue").click()
-    await expect(page.get_by_text("Open camera")).to_be_visible()
+    await expect(page.get_by_text("Take a photo")).to_be_visible()
     await expect(page.locator("#script-fallback")).to_have_count(0)
-    await wait_for_status(demo, "action_started")
+    await wait_for_status(demo, "opened")
+    await expect(demo.locator('#timeline li[data-status="action_started"]')).not_to_have_class(REACHED)
     await screenshot(page, "photo-choose")
 
     await page.set_input_files(
-        "#file", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": rotated_camera_photo()}]
+        "#camera", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": rotated_camera_photo()}]
     )
     await expect(page.locator("#preview")).to_be_visible()
+    await wait_for_status(demo, "action_started")  # choosing the photo is capturing
+    await expect(demo.locator('#timeline li[data-status="action_started"]')).to_contain_text("Capturing…")
     await expect(page.locator("#file-info")).to_contain_text("1707 × 2560", timeout=WAIT_MS)
     await expect(page.get_by_role("button", name="Send")).to_be_enabled()
     await expect(page.get_by_text("Retake")).to_be_visible()
@@ -82,7 +85,8 @@ async def test_upload_error_is_shown_and_the_next_photo_succeeds(start_server, p
     server, demo, page = flow.server, flow.demo, flow.phone
 
     await page.set_input_files(
-        "#file", files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo at all\n" * 50}]
+        # Says it is a JPEG, so the phone lets it through; the server finds out.
+        "#library", files=[{"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all\n" * 50}]
     )
     await expect(page.locator("#preview-note")).to_be_visible()
     await page.get_by_role("button", name="Send").click()
@@ -95,7 +99,7 @@ async def test_upload_error_is_shown_and_the_next_photo_succeeds(start_server, p
     assert await timeline_reached(demo, "completed") is False
 
     await page.set_input_files(
-        "#file", files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg(800, 600)}]
+        "#library", files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg(800, 600)}]
     )
     await expect(alert).to_be_hidden()
     await expect(page.locator("#file-info")).to_contain_text("Ready to send", timeout=WAIT_MS)

@@ -19,6 +19,10 @@ async def test_cancelling_on_the_desktop_switches_the_open_phone_page_to_cancell
     flow = await open_flow(start_server, desktop, phone, "signature", "svg", query="?poll=150")
     demo, page = flow.demo, flow.phone
     await expect(page.get_by_role("heading", name="Sign below")).to_be_visible()
+    await wait_for_status(demo, "opened")
+    # The first stroke on the pad is when capturing starts.
+    box = await page.get_by_role("img", name="Signature pad").bounding_box()
+    await touch_stroke(page, zigzag(box["x"] + 30, box["x"] + 90, box["y"] + box["height"] / 2, 20))
     await wait_for_status(demo, "action_started")
 
     await demo.get_by_role("button", name="Cancel").click()
@@ -37,7 +41,7 @@ async def test_an_open_phone_page_switches_to_expired_when_the_session_runs_out(
     await page.goto(live_server.base_url + "/static/phone.css")  # the browser is warm
     link = (await api_session(live_server, action_type="photo", output_format="jpg", session_ttl="2s"))["url"]
     await page.goto(link + "?poll=150")
-    await expect(page.get_by_text("Open camera")).to_be_visible()
+    await expect(page.get_by_text("Take a photo")).to_be_visible()
     await expect(page.get_by_role("heading", name="This link has expired")).to_be_visible(timeout=WAIT_MS)
     await screenshot(page, "phone-expired")
 
@@ -67,11 +71,11 @@ async def test_browser_client_falls_back_to_long_polling_without_websocket(
     demo, page = flow.demo, flow.phone
     await expect(demo.locator("#demo")).to_have_attribute("data-transport", "polling")
     await wait_for_status(demo, "opened")
-    await wait_for_status(demo, "action_started")
     box = await page.get_by_role("img", name="Signature pad").bounding_box()
     assert box is not None
     points = zigzag(box["x"] + 30, box["x"] + box["width"] - 30, box["y"] + box["height"] / 2, 30)
     await touch_stroke(page, points)
+    await wait_for_status(demo, "action_started")
     await page.get_by_role("button", name="Send").click()
     await expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=WAIT_MS)
 

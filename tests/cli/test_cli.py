@@ -64,6 +64,8 @@ async def test_capture_shows_progress_and_saves_the_photo(
         await line_with(process, "opened", seen)
         async with phone.get(url + "/action") as page:
             assert page.status == 200
+        async with phone.post(url + "/started") as started:
+            assert started.status == 204
         await line_with(process, "action_started", seen)
         form = aiohttp.FormData()
         form.add_field("file", jpeg(320, 200), filename="r.jpg", content_type="image/jpeg")

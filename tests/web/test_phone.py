@@ -18,10 +18,34 @@ async def test_first_load_without_intro_goes_straight_to_capture(client):
     assert page.status == 200
     html = await page.text()
     assert 'type="file"' in html and 'capture="environment"' in html
+    assert await _session_status(client, created) == "opened"
+
+
+async def test_capturing_starts_when_the_phone_says_so_not_when_the_page_loads(client):
+    created = await create(client)
+    token = token_of(created)
+    await client.get(f"/s/{token}/action", headers=HTML)
+    assert await _session_status(client, created) == "opened"
+    started = await client.post(f"/s/{token}/started")
+    assert started.status == 204
     assert await _session_status(client, created) == "action_started"
+    again = await client.post(f"/s/{token}/started")
+    assert again.status == 204
+    detail = await (await client.get(f"/api/v1/sessions/{created['id']}", headers=A)).json()
+    assert detail["version"] == 3  # pending → opened → action_started, and no more
 
 
-async def test_intro_page_comes_first_and_continue_starts_the_action(client):
+async def test_started_on_a_finished_or_unknown_link_says_why(client):
+    created = await create(client)
+    await client.delete(f"/api/v1/sessions/{created['id']}", headers=A)
+    gone = await client.post(f"/s/{token_of(created)}/started")
+    assert gone.status == 410
+    assert (await gone.json())["code"] == "session_cancelled"
+    unknown = await client.post("/s/nothing-here/started")
+    assert unknown.status == 404
+
+
+async def test_intro_page_comes_first_and_continue_shows_the_capture_screen(client):
     created = await create(client, intro_text="Photograph the **front** of your ID card.")
     token = token_of(created)
     page = await client.get(f"/s/{token}", headers=HTML)
@@ -31,7 +55,8 @@ async def test_intro_page_comes_first_and_continue_starts_the_action(client):
     assert await _session_status(client, created) == "opened"
     action = await client.get(f"/s/{token}/action", headers=HTML)
     assert action.status == 200
-    assert await _session_status(client, created) == "action_started"
+    assert 'data-started-url="/s/' in await action.text()
+    assert await _session_status(client, created) == "opened"
 
 
 async def test_intro_text_never_becomes_raw_html(client):
@@ -48,9 +73,11 @@ async def test_intro_text_never_becomes_raw_html(client):
 async def test_reloading_does_not_move_the_status_back(client):
     created = await create(client)
     await client.get(f"/s/{token_of(created)}", headers=HTML)
+    await client.post(f"/s/{token_of(created)}/started")
     await client.get(f"/s/{token_of(created)}", headers=HTML)
     response = await client.get(f"/api/v1/sessions/{created['id']}", headers=A)
-    assert (await response.json())["version"] == 3
+    body = await response.json()
+    assert (body["status"], body["version"]) == ("action_started", 3)
 
 
 async def test_signature_page_has_a_pad(client):
@@ -91,6 +118,8 @@ async def test_status_probe_follows_the_session(client):
     url = f"/s/{token_of(created)}/status"
     assert await (await client.get(url)).json() == {"status": "pending"}
     await client.get(f"/s/{token_of(created)}", headers=HTML)
+    assert await (await client.get(url)).json() == {"status": "opened"}
+    await client.post(f"/s/{token_of(created)}/started")
     assert await (await client.get(url)).json() == {"status": "action_started"}
 
 

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from aiohttp import FormData
 
 from ..conftest import A
@@ -108,3 +110,52 @@ async def test_photo_page_without_script_keeps_a_send_button(client):
     page = await (await client.get(f"/s/{token}")).text()
     assert "<noscript><p class=\"noscript\">Choose a photo, then press Send." in page
     assert '<noscript><button class="button button--primary" type="submit">Send</button></noscript>' in page
+
+
+ASKS = {
+    "photo": "An app or website on your computer asks for a photo",
+    "signature": "An app or website on your computer asks for your signature",
+    "scan": "An app or website on your computer asks you to scan a document",
+}
+
+
+@pytest.mark.parametrize("action,fmt,intro", [
+    ("photo", "jpg", ""), ("signature", "png", ""), ("scan", "pdf", ""), ("photo", "jpg", "Front side"),
+])
+async def test_every_capture_page_says_who_asks_in_its_title_and_share_preview(client, action, fmt, intro):
+    _, token = await create(client, action_type=action, output_format=fmt, intro_text=intro)
+    page = await (await client.get(f"/s/{token}")).text()
+    ask = ASKS[action]
+    assert f"<title>{ask}</title>" in page
+    assert f'<meta property="og:title" content="{ask}">' in page
+    assert re.search(r'<meta property="og:description" content="[^"]*Nothing is sent until you press Send', page)
+    assert re.search(rf'id="requester">{ask}<', page)
+
+
+async def test_the_done_page_still_says_who_asked(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    await client.post(f"/s/{token}/result", data=upload_form(jpeg(), "p.jpg", "image/jpeg"))
+    page = await (await client.get(f"/s/{token}")).text()
+    assert "<title>Done</title>" in page
+    assert 'id="requester">An app or website on your computer asks for a photo<' in page
+
+
+async def test_the_question_is_translated_in_the_share_preview(client):
+    _, token = await create(client, action_type="signature", output_format="png", locale="fr")
+    page = await (await client.get(f"/s/{token}")).text()
+    ask = "Une application ou un site web sur votre ordinateur demande votre signature"
+    assert f'<meta property="og:title" content="{ask}">' in page
+    assert f"<title>{ask}</title>" in page
+
+
+async def test_photo_form_without_script_sends_whichever_of_the_two_inputs_was_used(client):
+    _, token = await create(client, action_type="photo", output_format="jpg")
+    page = await (await client.get(f"/s/{token}")).text()
+    assert re.search(r'<input id="camera" name="file" type="file" accept="image/\*" capture="environment"', page)
+    assert re.search(r'<input id="library" name="file" type="file" accept="image/\*" class', page)
+    form = FormData()
+    form.add_field("file", jpeg(), filename="camera.jpg", content_type="image/jpeg")
+    form.add_field("file", b"", filename="", content_type="application/octet-stream")  # the library, unused
+    response = await client.post(f"/s/{token}/result", data=form, headers={"Accept": "text/html"},
+                                 allow_redirects=False)
+    assert response.status == 303

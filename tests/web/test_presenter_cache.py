@@ -29,7 +29,7 @@ async def test_a_change_is_served_at_once_not_the_cached_version(client):
     await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
     await client.get(session["url"].removeprefix("http://phone.test:8080"))
     response = await client.get(f"/api/v1/sessions/{session['id']}", headers=A)
-    assert (await response.json())["status"] == "action_started"
+    assert (await response.json())["status"] == "opened"
 
 
 async def test_the_cache_keeps_only_the_most_recent_versions(client, monkeypatch):

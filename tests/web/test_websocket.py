@@ -18,6 +18,7 @@ async def _connect(client, session, headers=A):
 async def test_first_message_is_the_current_state(client):
     created = await create(client)
     await client.get(f"/s/{token_of(created)}")
+    await client.post(f"/s/{token_of(created)}/started")
     ws = await _connect(client, created)
     message = await ws.receive_json()
     assert message["type"] == "status_update"
@@ -33,6 +34,7 @@ async def test_every_change_arrives_in_order_then_completed(client):
     created = await create(client)
     ws = await _connect(client, created)
     await client.get(f"/s/{token_of(created)}")
+    await client.post(f"/s/{token_of(created)}/started")
     response = await send_photo(client, created)
     assert response.status == 200
     messages = [await ws.receive_json() for _ in range(4)]

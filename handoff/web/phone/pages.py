@@ -7,7 +7,6 @@ reveals the session id, the client secret or a result.
 import asyncio
 from functools import partial
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from ..bodies import read_form, read_model
@@ -15,6 +14,8 @@ from ...errors import BadRequest, NotFound
 from ...capture.photo import process_photo
 from .intro import render_intro
 from ...keys import executor_key, settings_key, store_key
+from ...locale import N_, translations
+from .language import render_page, use_session
 from ..middlewares import wants_page
 from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
 from ..responses import json_model
@@ -23,36 +24,71 @@ from ...domain import NewFile, Status
 from ...store import Record, Session, Tombstone
 from ...store.base import ensure_accepts_upload
 
-ACTION_NAMES = {"photo": "a photo", "signature": "your signature", "scan": "a document scan"}
+#: Who asks, in a neutral sentence until sessions carry the requester's name.
+ASK = {
+    "photo": N_("An app or website on your computer asks for a photo"),
+    "signature": N_("An app or website on your computer asks for your signature"),
+    "scan": N_("An app or website on your computer asks you to scan a document"),
+}
+#: The same, naming the requester (``requester`` in the page context).
+ASK_BY = {
+    "photo": N_("%(requester)s asks for a photo"),
+    "signature": N_("%(requester)s asks for your signature"),
+    "scan": N_("%(requester)s asks you to scan a document"),
+}
+DESCRIPTION = N_("Open this link on the phone you want to use. Nothing is sent until you press Send.")
 #: How often an open capture page asks whether the desktop cancelled or the link expired.
 STATUS_POLL_MS = 2500
 
 
 async def _record(request: web.Request) -> Record | None:
-    return await request.app[store_key].get_by_token(request.match_info["token"])
+    record = await request.app[store_key].get_by_token(request.match_info["token"])
+    use_session(request, record)
+    return record
+
+
+def requester_context(request: web.Request, session: Session) -> dict[str, str | None]:
+    """Who asks, for the page, its title and its share preview.
+
+    ``requester`` is the name of whoever asks; ``None`` until tenants carry a display name.
+    """
+    requester: str | None = None
+    catalogue = translations(use_session(request, session))
+    if requester:
+        ask = catalogue.gettext(ASK_BY[session.action_type]) % {"requester": requester}
+    else:
+        ask = catalogue.gettext(ASK[session.action_type])
+    return {"requester": requester, "ask": ask, "page_title": ask,
+            "page_description": catalogue.gettext(DESCRIPTION)}
 
 
 def _closed_page(request: web.Request, record: Record | None) -> web.Response | None:
     """The page for a link that no longer leads to a capture screen, if any."""
     if record is None:
-        return _message(request, 404, "Link not found",
-                        "This link is not valid. Ask for a new QR code on your computer.", "error")
+        return _message(request, 404, N_("Link not found"),
+                        N_("This link is not valid. Ask for a new QR code on your computer."), "error")
     if isinstance(record, Tombstone):
-        return _message(request, 410, "This link has expired",
-                        "Start again on your computer to get a new QR code.", "expired")
+        return _message(request, 410, N_("This link has expired"),
+                        N_("Start again on your computer to get a new QR code."), "expired")
     if record.status == Status.CANCELLED:
-        return _message(request, 410, "Cancelled",
-                        "This request was cancelled on the computer. You can close this page.",
-                        "cancelled")
+        return _message(request, 410, N_("Cancelled"),
+                        N_("This request was cancelled on the computer. You can close this page."),
+                        "cancelled", record)
     if record.status == Status.COMPLETED:
-        return _message(request, 200, "Done",
-                        "Sent. You can return to your computer and close this page.", "done")
+        return _message(request, 200, N_("Done"),
+                        N_("Sent. You can return to your computer and close this page."), "done",
+                        record)
     return None
 
 
-def _message(request: web.Request, status: int, title: str, message: str, tone: str) -> web.Response:
-    return aiohttp_jinja2.render_template(
-        "message.html", request, {"title": title, "message": message, "tone": tone}, status=status
+def _message(
+    request: web.Request, status: int, title: str, message: str, tone: str,
+    session: Session | None = None,
+) -> web.Response:
+    context = requester_context(request, session) if session else {}
+    return render_page(
+        request, "message.html",
+        {**context, "title": title, "message": message, "tone": tone}, status=status,
     )
 
 
@@ -75,11 +111,11 @@ async def phone_page(request: web.Request) -> web.Response:
     if not isinstance(session, Session):
         return session
     if session.intro_text:
-        return aiohttp_jinja2.render_template(
-            "intro.html",
+        return render_page(
             request,
-            {"session": session, "intro": render_intro(session.intro_text),
-             "token": session.phone_token, "action_name": ACTION_NAMES[session.action_type],
+            "intro.html",
+            {**requester_context(request, session), "session": session,
+             "intro": render_intro(session.intro_text), "token": session.phone_token,
              "poll_ms": STATUS_POLL_MS},
         )
     return await _capture_page(request, session)
@@ -93,20 +129,25 @@ async def phone_action(request: web.Request) -> web.Response:
 
 
 async def _capture_page(request: web.Request, session: Session) -> web.Response:
-    started = await request.app[store_key].mark_action_started(session.id)
-    if isinstance(started, Session):
-        session = started
-    return aiohttp_jinja2.render_template(
-        f"{session.action_type}.html",
+    # Showing the capture screen is not capturing yet: its script reports the first
+    # touch on the pad or the first photo chosen to phone_started.
+    return render_page(
         request,
-        {"session": session, "token": session.phone_token,
-         "action_name": ACTION_NAMES[session.action_type],
+        f"{session.action_type}.html",
+        {**requester_context(request, session), "session": session, "token": session.phone_token,
          "intro": render_intro(session.intro_text) if session.intro_text else None,
          "max_upload_bytes": request.app[settings_key].max_upload_bytes,
          "poll_ms": STATUS_POLL_MS,
          "scan_max_pages": request.app[settings_key].scan_max_pages,
          "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
     )
+
+
+async def phone_started(request: web.Request) -> web.Response:
+    """The user began capturing (first stroke, photo chosen): the desktop sees action_started."""
+    session = ensure_accepts_upload(await _record(request))
+    await request.app[store_key].mark_action_started(session.id)
+    return web.Response(status=204)
 
 
 async def phone_status(request: web.Request) -> web.Response:
