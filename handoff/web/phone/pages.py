@@ -26,6 +26,9 @@ from ...store.base import ensure_accepts_upload
 ACTION_NAMES = {"photo": "a photo", "signature": "your signature", "scan": "a document scan"}
 #: How often an open capture page asks whether the desktop cancelled or the link expired.
 STATUS_POLL_MS = 2500
+#: Room for the most points a signature may hold (200,000) with time and pressure on each;
+#: parsing JSON holds the interpreter's lock, so a larger body would stall the loop longer.
+SIGNATURE_BODY_LIMIT = 8 * 1024 * 1024
 
 
 async def _record(request: web.Request) -> Record | None:
@@ -129,7 +132,7 @@ async def phone_result(request: web.Request) -> web.Response:
             raise BadRequest("Choose a photo to send (a part named 'file').", code="missing_file")
         job = partial(process_photo, data, session.output_format)
     elif session.action_type == "signature":
-        pad = await read_model(request, SignatureStrokes, limit=limit)
+        pad = await read_model(request, SignatureStrokes, limit=min(limit, SIGNATURE_BODY_LIMIT))
         job = partial(render_signature, pad, session.output_format)
     else:
         raise BadRequest("Scan pages are sent to /scan/upload.", code="wrong_endpoint")
