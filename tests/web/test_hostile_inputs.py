@@ -1,6 +1,7 @@
 """Bad input of every kind is a 4xx with a sentence: never a 500, a stall, or a flood of log lines."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -97,6 +98,21 @@ async def test_a_page_index_of_thousands_of_digits_is_a_400(client):
     status, body = await scan_upload(client, await new_scan(client), page_index=DIGITS)
     assert (status, body["code"]) == (400, "invalid_index")
     error_of(body)
+
+
+# -- credentials that are not text ------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", [b"X-API-Key: \xff\xfekey", b"Authorization: Bearer k\xe9y"])
+@pytest.mark.parametrize("target", [b"GET /api/v1/sessions", b"GET /api/v1/sessions/abc/ws"])
+async def test_credentials_that_are_not_utf8_are_a_401(live_server, header, target):
+    upgrade = b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" \
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" if target.endswith(b"/ws") else b""
+    request = target + b" HTTP/1.1\r\nHost: x\r\n" + upgrade + header + b"\r\nConnection: close\r\n\r\n"
+    answer = await raw_request(live_server.server.port, request)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401 ")
+    assert json.loads(body)["code"] == "invalid_credentials"
 
 
 # -- multipart bodies of many parts -----------------------------------------------------
