@@ -1,17 +1,21 @@
 """Bad input of every kind is a 4xx with a sentence: never a 500, a stall, or a flood of log lines."""
 
 import asyncio
+import io
 import json
 from collections.abc import AsyncIterator
 
+import pypdf
 import pytest
 from aiohttp import FormData
 
+from handoff.capture.signature import MAX_INK
 from handoff.web.bodies import MAX_PARTS
+from handoff.web.phone.pages import SIGNATURE_BODY_LIMIT
 
 from ..conftest import A
-from ..helpers import create, token_of
-from ..media import jpeg
+from ..helpers import create, send_signature, token_of
+from ..media import jpeg, png, signature_strokes
 
 #: 30,000 levels of arrays in 60 KB: deeper than Python's parser can recurse.
 NESTED = "[" * 30_000 + "]" * 30_000
@@ -113,6 +117,92 @@ async def test_credentials_that_are_not_utf8_are_a_401(live_server, header, targ
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 401 ")
     assert json.loads(body)["code"] == "invalid_credentials"
+
+
+# -- PDF pages of any shape -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(3000, 10), (10, 3000)])
+async def test_a_photo_strip_becomes_a_pdf_on_a_padded_page(client, size):
+    created = await create(client, output_format="pdf")
+    form = FormData()
+    form.add_field("file", png(*size), filename="strip.png", content_type="image/png")
+    response = await client.post(f"/s/{token_of(created)}/result", data=form)
+    assert response.status == 200, await response.text()
+    [page] = pypdf.PdfReader(io.BytesIO(await _download(client, created))).pages
+    assert min(float(page.mediabox.width), float(page.mediabox.height)) >= 72
+
+
+@pytest.mark.parametrize("pad", [(2, 300), (20000, 300)])
+async def test_a_signature_pdf_from_a_pad_of_any_shape_opens(client, pad):
+    width, height = pad
+    created = await create(client, action_type="signature", output_format="pdf")
+    strokes = [[[width / 2, 20], [width / 2, 150], [width, 280]]]
+    response = await send_signature(client, created, {"width": width, "height": height, "strokes": strokes})
+    assert response.status == 200, await response.text()
+    [page] = pypdf.PdfReader(io.BytesIO(await _download(client, created))).pages
+    assert 72 <= float(page.mediabox.width) <= 14400
+
+
+async def _download(client, created) -> bytes:
+    poll = await (await client.get(f"/api/v1/sessions/{created['id']}/result", headers=A)).json()
+    return await (await client.get(f"/api/v1/downloads/{poll['items'][0]['download_id']}", headers=A)).read()
+
+
+# -- signatures that cost more than a signature -----------------------------------------
+
+
+async def test_a_point_far_outside_the_pad_is_a_422(client):
+    created = await create(client, action_type="signature", output_format="png")
+    pad = {"width": 100, "height": 100, "strokes": [[[0, 0], [1e6, 1e6], [0, 1e6]]]}
+    response = await send_signature(client, created, pad)
+    assert response.status == 422
+    body = await response.json()
+    assert body["code"] == "point_outside_pad"
+    assert "outside" in error_of(body)
+
+
+async def test_a_point_just_past_the_pad_edge_is_accepted(client):
+    created = await create(client, action_type="signature", output_format="png")
+    pad = signature_strokes(400, 200)
+    pad["strokes"][0].append([401.5, -1.5])
+    assert (await send_signature(client, created, pad)).status == 200
+
+
+async def test_far_more_ink_than_a_signature_is_a_422(client):
+    created = await create(client, action_type="signature", output_format="png")
+    zigzag = [[0 if i % 2 else 400, i % 200] for i in range(200_000)]
+    response = await _send_large_signature(client, created, {"width": 400, "height": 200, "strokes": [zigzag]})
+    assert response.status == 422
+    body = await response.json()
+    assert body["code"] == "too_much_ink"
+    error_of(body)
+
+
+async def test_the_largest_signature_allowed_is_rendered(client):
+    created = await create(client, action_type="signature", output_format="png")
+    # 2,000 strokes of 100 points going back and forth across a large pad, as much ink as allowed.
+    width, height = 1500, 1500
+    reach = MAX_INK * (width + height) * 0.9 / 200_000
+    strokes = [[[abs(i * reach % (2 * width) - width), 100 + k % 1300] for i in range(k * 100, k * 100 + 100)]
+               for k in range(2000)]
+    response = await _send_large_signature(client, created, {"width": width, "height": height, "strokes": strokes})
+    assert response.status == 200, await response.text()
+
+
+async def test_a_signature_body_larger_than_any_signature_is_a_413(client):
+    created = await create(client, action_type="signature", output_format="png")
+    pad = {**signature_strokes(), "note": "x" * (SIGNATURE_BODY_LIMIT + 1)}
+    response = await _send_large_signature(client, created, pad)
+    assert response.status == 413
+    assert (await response.json())["code"] == "body_too_large"
+
+
+async def _send_large_signature(client, created, pad: dict):
+    # A file object, so that the test client streams the body rather than warning.
+    body = io.BytesIO(json.dumps(pad).encode())
+    return await client.post(f"/s/{token_of(created)}/result", data=body,
+                             headers={"Content-Type": "application/json"})
 
 
 # -- multipart bodies of many parts -----------------------------------------------------
