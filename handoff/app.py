@@ -9,6 +9,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from .web.accesslog import AccessLogger
 from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
@@ -22,6 +23,7 @@ from .keys import (
 from .web.middlewares import error_middleware, security_headers
 from .web.presenter import Presenter
 from .web.routes import setup_routes
+from .web.serverlog import ServerLog
 from .settings import Settings
 from .store import MemoryStore
 from .web.ws import close_websockets
@@ -48,7 +50,12 @@ async def _executor_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
-    app = web.Application(middlewares=[error_middleware], client_max_size=largest + BODY_SLACK)
+    # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
+    app = web.Application(
+        middlewares=[error_middleware],
+        client_max_size=largest + BODY_SLACK,
+        handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
+    )
 
     # Configuration and credentials.
     app[settings_key] = settings

@@ -3,17 +3,20 @@
 import asyncio
 import io
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import pypdf
 import pytest
-from aiohttp import FormData
+from aiohttp import FormData, web
+from aiohttp.test_utils import unused_port
 
+from handoff.app import create_app
 from handoff.capture.signature import MAX_INK
 from handoff.web.bodies import MAX_PARTS
 from handoff.web.phone.pages import SIGNATURE_BODY_LIMIT
 
-from ..conftest import A
+from ..conftest import KEY_A, A, make_settings
 from ..helpers import create, send_signature, token_of
 from ..media import jpeg, png, signature_strokes
 
@@ -247,3 +250,92 @@ async def test_a_text_field_longer_than_any_index_or_corners_is_refused(client):
     status, body = await scan_upload(client, await new_scan(client), corners="1" * 100_000)
     assert (status, body["code"]) == (400, "field_too_long")
     error_of(body)
+
+
+# -- the server's own failures ----------------------------------------------------------
+
+
+async def test_an_unexpected_error_is_a_json_500_logged_once(aiohttp_client, caplog):
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("a bug")
+
+    app = create_app(make_settings())
+    app.router.add_get("/broken", broken)
+    client = await aiohttp_client(app)
+    with caplog.at_level(logging.ERROR):
+        response = await client.get("/broken")
+    assert response.status == 500
+    assert response.content_type == "application/json"
+    body = await response.json()
+    assert body["code"] == "internal_error"
+    error_of(body)
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.exc_info is not None and "a bug" in str(record.exc_info[1])
+
+
+async def test_a_missing_static_file_is_the_json_404(client):
+    for path in ("/static/nothing-here.js", "/static/%2e%2e/pyproject.toml", "/static/"):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert response.content_type == "application/json"
+        error_of(await response.json())
+
+
+# -- what the server logs about broken clients ------------------------------------------
+
+
+def _problems(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad\x01Name: y\r\n\r\n",
+    b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 9000 + b"\r\n\r\n",
+    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+])
+async def test_a_request_the_parser_refuses_is_one_warning_line(live_server, caplog, request_bytes):
+    with caplog.at_level(logging.INFO):
+        answer = await raw_request(live_server.server.port, request_bytes)
+    assert answer.startswith(b"HTTP/1.0 400 ") or answer.startswith(b"HTTP/1.1 400 ")
+    [warning] = _problems(caplog)
+    assert warning.levelno == logging.WARNING and warning.exc_info is None
+    assert "\n" not in warning.getMessage()
+    assert not any(" 500 " in r.getMessage() for r in caplog.records)
+
+
+async def test_a_refused_request_line_is_logged_without_its_bytes(live_server, caplog):
+    line = b"GET /api/v1/sessions?api_key=" + KEY_A.encode() + b"&pad=" + b"a" * 9000
+    with caplog.at_level(logging.INFO):
+        await raw_request(live_server.server.port, line + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert _problems(caplog)
+    assert KEY_A not in caplog.text
+
+
+@pytest.fixture
+async def served_as_in_production() -> AsyncIterator[int]:
+    """The app served the way ``handoff serve`` does (``web.run_app``'s runner); its port."""
+    runner = web.AppRunner(create_app(make_settings()))
+    await runner.setup()
+    port = unused_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield port
+    await runner.cleanup()
+
+
+async def test_a_client_that_leaves_mid_body_is_one_warning_line(served_as_in_production, caplog):
+    port = served_as_in_production
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = b'{"action_type": "photo", "output_format": "jpg"}'
+    writer.write(b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nX-API-Key: " + KEY_A.encode()
+                 + b"\r\nContent-Length: 1000\r\n\r\n" + body[:20])
+    with caplog.at_level(logging.INFO):
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        async with asyncio.timeout(5):
+            while not any("aiohttp.access" == r.name for r in caplog.records):
+                await asyncio.sleep(0.01)
+    [warning] = _problems(caplog)
+    assert warning.levelno == logging.WARNING and warning.exc_info is None
+    assert "closed the connection" in warning.getMessage()
+    assert not any(" 500 " in r.getMessage() for r in caplog.records)
