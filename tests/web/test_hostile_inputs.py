@@ -101,6 +101,12 @@ async def test_a_signature_coordinate_of_thousands_of_digits_is_a_400(client):
     assert "number too long" in error_of(await response.json())
 
 
+async def test_a_list_limit_of_thousands_of_digits_is_a_400(client):
+    response = await client.get(f"/api/v1/sessions?limit={DIGITS}", headers=A)
+    assert response.status == 400
+    assert (await response.json())["code"] == "invalid_limit"
+
+
 async def test_a_page_index_of_thousands_of_digits_is_a_400(client):
     status, body = await scan_upload(client, await new_scan(client), page_index=DIGITS)
     assert (status, body["code"]) == (400, "invalid_index")
