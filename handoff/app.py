@@ -11,6 +11,7 @@ from aiohttp import web
 
 from .assets import TEMPLATES_DIR
 from .capture.scan.ocr import installed_languages
+from .web.accesslog import AccessLogger
 from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
@@ -27,6 +28,7 @@ from .web.middlewares import error_middleware, security_headers
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
 from .web.routes import setup_routes
+from .web.serverlog import ServerLog
 from .settings import Settings
 from .store import MemoryStore
 from .web.ws import close_websockets
@@ -81,8 +83,11 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
     # Errors are rendered outermost, after phone routes have put theirs into the user's language.
+    # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
-        middlewares=[error_middleware, phone_language], client_max_size=largest + BODY_SLACK
+        middlewares=[error_middleware, phone_language],
+        client_max_size=largest + BODY_SLACK,
+        handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
     )
 
     # Configuration and credentials.

@@ -29,7 +29,10 @@ def parse_duration(value: object) -> float:
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int beyond any float
+            seconds = math.inf
     elif isinstance(value, str):
         seconds = _parse_text(value.strip())
     else:

@@ -4,6 +4,7 @@ import io
 import logging
 import tempfile
 import warnings
+from collections.abc import Callable
 
 import img2pdf
 import pillow_heif
@@ -137,6 +138,13 @@ def encode(image: Image.Image, output_format: str) -> bytes:
 
 #: The long side of an A4 page in points: photos become pages of a printable size.
 A4_LONG_SIDE = 842.0
+#: No page side is shorter (one inch): a strip of an image is centred on a page
+#: this wide rather than on one too thin for viewers (img2pdf refuses under 3).
+MIN_PAGE_SIDE = 72.0
+#: The longest page side PDF allows (200 inches).
+MAX_PAGE_SIDE = 14400.0
+
+LayoutFun = Callable[[int, int, object], tuple[float, float, float, float]]
 
 
 def page_size(pixels: tuple[int, int], long_side: float = A4_LONG_SIDE) -> tuple[float, float]:
@@ -145,12 +153,24 @@ def page_size(pixels: tuple[int, int], long_side: float = A4_LONG_SIDE) -> tuple
     return pixels[0] * scale, pixels[1] * scale
 
 
+def page_layout(size: tuple[float, float]) -> LayoutFun:
+    """An img2pdf layout drawing each image ``size`` points large, centred on a page
+    at least :data:`MIN_PAGE_SIDE` on each side; both shrink to fit PDF's limit."""
+    scale = min(1.0, MAX_PAGE_SIDE / max(size))
+    width, height = size[0] * scale, size[1] * scale
+
+    def layout(_width_px: int, _height_px: int, _dpi: object) -> tuple[float, float, float, float]:
+        return max(width, MIN_PAGE_SIDE), max(height, MIN_PAGE_SIDE), width, height
+
+    return layout
+
+
 def jpeg_pdf(pages: list[bytes], size: tuple[float, float] | None = None) -> bytes:
     """A PDF with one page per JPEG, embedding the JPEG data as it is (no re-encoding).
 
-    With ``size`` (points) every page has that size; without, the image's own DPI decides.
+    With ``size`` (points) every image has that size; without, the image's own DPI decides.
     """
-    layout = img2pdf.get_layout_fun(pagesize=size) if size else None
+    layout = page_layout(size) if size else None
     return img2pdf.convert(pages, layout_fun=layout)
 
 

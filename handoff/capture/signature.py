@@ -3,28 +3,43 @@
 Strokes are smoothed with quadratic curves through the midpoints of
 consecutive points, so the result is a smooth line rather than a polyline.
 Raster output covers the pad's whole area at twice its size, drawn
-supersampled and scaled down for anti-aliased edges. Blocking: call in a thread.
+supersampled and scaled down for anti-aliased edges. What rendering costs
+depends on the pad's size alone: points must lie on the pad, the ink may be
+only so long, and :mod:`.ink` draws a bounded number of segments. Blocking:
+call in a thread.
 """
 
 import io
 import math
 
 import img2pdf
-from PIL import Image, ImageDraw
+import numpy as np
+from PIL import Image
 
 from ..errors import Unprocessable
-from .photo import flatten
+from . import ink
+from .photo import flatten, page_layout
 from ..models import SignatureStrokes
 from ..domain import NewFile
 
 INK = "#111827"
-#: Output raster scale relative to the pad, and the cap on its longest side.
+#: Output raster scale relative to the pad, and the caps on its longest side and its
+#: pixels (the largest pad still encodes in a fraction of a second).
 RASTER_SCALE = 2.0
 MAX_RASTER_SIDE = 3000
+MAX_RASTER_PIXELS = 4_500_000
 SUPERSAMPLE = 3
 MIN_POINTS = 3
 #: The ink must span at least this many pad pixels (diagonal of its bounding box).
 MIN_EXTENT = 10.0
+#: Points may lie outside the pad by this share of its side, or PAD_SLACK_PX if more.
+PAD_SLACK = 0.02
+PAD_SLACK_PX = 2.0
+#: All strokes together may be this many times as long as the pad's width plus height;
+#: a signature drawn across the pad is a few times as long.
+MAX_INK = 50
+#: The SVG keeps points at least this far apart (pad pixels), unless ink.MAX_SEGMENTS needs more.
+SVG_STEP = 0.25
 
 Point = tuple[float, float]
 CONTENT_TYPES = {
@@ -37,8 +52,8 @@ CONTENT_TYPES = {
 
 def render_signature(pad: SignatureStrokes, output_format: str) -> NewFile:
     """Check the strokes and render them in the requested format."""
-    strokes = [[(p[0], p[1]) for p in stroke] for stroke in pad.strokes if stroke]
-    check_not_degenerate(strokes)
+    strokes = ink.Strokes.of(pad.strokes)
+    check_strokes(pad.width, pad.height, strokes)
     if output_format == "svg":
         data = render_svg(pad.width, pad.height, strokes).encode()
     else:
@@ -48,21 +63,37 @@ def render_signature(pad: SignatureStrokes, output_format: str) -> NewFile:
         elif output_format == "jpg":
             data = _save(flatten(image), "JPEG", quality=92)
         elif output_format == "pdf":
-            data = render_pdf(image, pad.width)
+            data = render_pdf(image, (pad.width, pad.height))
         else:
             raise ValueError(f"unknown signature format {output_format!r}")
     return NewFile.of(CONTENT_TYPES[output_format], f"signature.{output_format}", data)
 
 
-def check_not_degenerate(strokes: list[list[Point]]) -> None:
-    points = [p for stroke in strokes for p in stroke]
-    if len(points) < MIN_POINTS:
+def check_strokes(width: float, height: float, strokes: ink.Strokes) -> None:
+    """422 unless the strokes are a signature on this pad: enough points, on it, ink that
+    spans some room but not far more than a signature needs."""
+    if len(strokes) < MIN_POINTS:
         raise Unprocessable(
             "The signature is empty or too short; please sign on the pad.", code="empty_signature"
         )
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    if math.hypot(max(xs) - min(xs), max(ys) - min(ys)) < MIN_EXTENT:
+    pad = np.array([width, height])
+    slack = np.maximum(PAD_SLACK_PX, PAD_SLACK * pad)
+    outside = ((strokes.points < -slack) | (strokes.points > pad + slack)).any(axis=1)
+    if outside.any():
+        x, y = strokes.points[outside.argmax()]
+        raise Unprocessable(
+            f"The signature has a point outside its {width:g}×{height:g} pad (at {x:g}, {y:g}); "
+            "send the points in the pad's pixels.",
+            code="point_outside_pad",
+        )
+    if strokes.length() > MAX_INK * (width + height):
+        raise Unprocessable(
+            "The signature has far more ink than a signature on this pad; "
+            "please clear the pad and sign once.",
+            code="too_much_ink",
+        )
+    extent = strokes.points.max(axis=0) - strokes.points.min(axis=0)
+    if math.hypot(*extent) < MIN_EXTENT:
         raise Unprocessable(
             "The signature is too small; please sign across the pad.", code="degenerate_signature"
         )
@@ -84,12 +115,12 @@ def smooth_path(stroke: list[Point]) -> list[tuple[str, list[Point]]]:
     return commands
 
 
-def render_svg(width: float, height: float, strokes: list[list[Point]]) -> str:
+def render_svg(width: float, height: float, strokes: ink.Strokes) -> str:
     paths = []
-    for stroke in strokes:
+    for stroke in strokes.thinned(strokes.step(SVG_STEP)).split():
         d = " ".join(
             command + " " + " ".join(f"{x:.2f} {y:.2f}" for x, y in points)
-            for command, points in smooth_path(stroke)
+            for command, points in smooth_path(stroke.tolist())
         )
         paths.append(f'<path d="{d}"/>')
     return (
@@ -100,62 +131,29 @@ def render_svg(width: float, height: float, strokes: list[list[Point]]) -> str:
     )
 
 
-def _flatten_path(stroke: list[Point], scale: float) -> list[Point]:
-    """Sample the smoothed curve densely enough that segments are about a pixel long."""
-    out: list[Point] = []
-    current: Point = stroke[0]
-    for command, points in smooth_path(stroke):
-        if command == "M":
-            current = points[0]
-            out.append(current)
-        elif command == "L":
-            current = points[0]
-            out.append(current)
-        else:
-            control, end = points
-            length = math.dist(current, control) + math.dist(control, end)
-            steps = max(2, int(length * scale / 2))
-            for i in range(1, steps + 1):
-                t = i / steps
-                a = (1 - t) ** 2
-                b = 2 * (1 - t) * t
-                c = t * t
-                out.append(
-                    (
-                        a * current[0] + b * control[0] + c * end[0],
-                        a * current[1] + b * control[1] + c * end[1],
-                    )
-                )
-            current = end
-    return [(x * scale, y * scale) for x, y in out]
+def raster_size(width: float, height: float) -> tuple[tuple[int, int], float]:
+    """The raster's size in pixels, and its scale relative to the pad."""
+    scale = min(RASTER_SCALE, MAX_RASTER_SIDE / max(width, height),
+                math.sqrt(MAX_RASTER_PIXELS / (width * height)))
+    return (max(1, round(width * scale)), max(1, round(height * scale))), scale
 
 
-def render_raster(width: float, height: float, strokes: list[list[Point]]) -> Image.Image:
+def render_raster(width: float, height: float, strokes: ink.Strokes) -> Image.Image:
     """Black ink on transparency, the pad's whole area at ``RASTER_SCALE``."""
-    scale = min(RASTER_SCALE, MAX_RASTER_SIDE / max(width, height))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size, scale = raster_size(width, height)
     big = SUPERSAMPLE * scale
-    mask = Image.new("L", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), 0)
-    draw = ImageDraw.Draw(mask)
     line = max(1, round(stroke_width(width, height) * big))
-    radius = line / 2
-    for stroke in strokes:
-        points = _flatten_path(stroke, big)
-        if len(points) > 1:
-            draw.line(points, fill=255, width=line, joint="curve")
-        for x, y in (points[0], points[-1]):
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    alpha = mask.resize(size, Image.Resampling.LANCZOS)
+    mask = ink.draw((size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), strokes.scaled(big), line)
+    # Averaging each square of samples gives every pixel the share of it the ink covers.
+    alpha = mask.reduce(SUPERSAMPLE)
     image = Image.new("RGBA", size, INK)
     image.putalpha(alpha)
     return image
 
 
-def render_pdf(image: Image.Image, pad_width: float) -> bytes:
+def render_pdf(image: Image.Image, pad: tuple[float, float]) -> bytes:
     """A one-page PDF the pad's size in points, the ink on white, losslessly embedded."""
-    dpi = 72 * image.width / pad_width
-    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
-    return img2pdf.convert(_save(flatten(image), "PNG"), layout_fun=layout)
+    return img2pdf.convert(_save(flatten(image), "PNG"), layout_fun=page_layout(pad))
 
 
 def _save(image: Image.Image, kind: str, **options: object) -> bytes:

@@ -6,7 +6,6 @@ import sys
 from aiohttp import web
 from pydantic import ValidationError
 
-from ..web.accesslog import AccessLogger
 from ..app import create_app
 from ..settings import Settings, with_derived_base_url, with_development_key
 
@@ -41,6 +40,5 @@ def main() -> None:
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        access_log_class=AccessLogger,
         print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port}", flush=True),
     )

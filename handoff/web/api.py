@@ -122,7 +122,9 @@ def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "")
     if not raw:
         return LIST_LIMIT
-    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= LIST_LIMIT:
+    # The length first: int() refuses strings of more than 4,300 digits.
+    digits = raw.isascii() and raw.isdecimal() and len(raw) <= len(str(LIST_LIMIT))
+    if not digits or not 1 <= int(raw) <= LIST_LIMIT:
         raise BadRequest(f"limit must be a whole number from 1 to {LIST_LIMIT}.",
                          code="invalid_limit")
     return int(raw)

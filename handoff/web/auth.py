@@ -55,11 +55,26 @@ async def authenticate(
             "An API key is required: send it as X-API-Key or Authorization: Bearer.",
             code="missing_credentials",
         )
+    if not _is_text(credential):
+        raise Unauthorized(
+            "The API key or client secret is not valid: it holds bytes that are not UTF-8 text.",
+            code="invalid_credentials",
+        )
     if owner := keyring.owner_of(credential):
         return Caller(owner=owner)
     if session_id := await store.session_for_secret(credential):
         return Caller(session_id=session_id)
     raise Unauthorized("The API key or client secret is not valid.", code="invalid_credentials")
+
+
+def _is_text(credential: str) -> bool:
+    # aiohttp keeps header bytes that are not UTF-8 as lone surrogates, which no key can match
+    # and which nothing downstream (hashing, a store) can encode.
+    try:
+        credential.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def require_api_key(caller: Caller) -> str:

@@ -9,6 +9,7 @@ from aiohttp.typedefs import Handler
 from ..errors import HandoffError
 from ..keys import locale_key
 from ..locale import N_
+from .accesslog import redact_path
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ _REASONS = {
     405: ("This method is not allowed on this route.", "method_not_allowed"),
     413: ("The request body is too large.", "body_too_large"),
 }
+#: What the access log records for a request whose client left before the answer
+#: (the status nginx logs for it); no client ever receives it.
+CLIENT_CLOSED = 499
 
 
 def wants_page(request: web.Request) -> bool:
@@ -65,6 +69,22 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if allow := exc.headers.get("Allow"):
             response.headers["Allow"] = allow
         return response
+    except Exception as exc:
+        if isinstance(exc, ConnectionResetError) and _client_left(request):
+            log.warning("%s %s: the client closed the connection before it was answered",
+                        request.method, redact_path(request.path))
+            return web.Response(status=CLIENT_CLOSED)
+        if request.writer.output_size:
+            raise  # the answer has begun (a websocket, say): aiohttp closes the connection
+        log.exception("%s %s failed", request.method, redact_path(request.path))
+        body = {"error": "Something went wrong on the server; please try again.",
+                "code": "internal_error"}
+        return error_response(request, 500, body)
+
+
+def _client_left(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:

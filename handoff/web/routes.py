@@ -1,8 +1,12 @@
 """Every route, named, so links are built with ``url_for``."""
 
+import asyncio
+from pathlib import Path
+
 from aiohttp import web
 
 from ..assets import STATIC_DIR
+from ..errors import NotFound
 from . import api, openapi, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
@@ -41,4 +45,25 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/s/{token}/scan/finalize", scan.scan_finalize, name="scan_finalize")
 
     setup_demo_routes(app)
-    router.add_static("/static/", STATIC_DIR, name="static")
+    router.add_get("/static/{filename:.+}", static_file, name="static")
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    """A file from ``static/``; anything else is the JSON 404 every route answers.
+
+    (aiohttp's own static route answers a missing file with an empty 404.)
+    """
+    filename = request.match_info["filename"]
+    path = await asyncio.get_running_loop().run_in_executor(None, _static_path, filename)
+    if path is None:
+        raise NotFound("There is no such file under /static/.", code="static_file_not_found")
+    return web.FileResponse(path)
+
+
+def _static_path(filename: str) -> Path | None:
+    # Resolved first, so neither ../ nor a symlink can lead outside the folder.
+    try:
+        path = (STATIC_DIR / filename).resolve()
+        return path if path.is_relative_to(STATIC_DIR) and path.is_file() else None
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        return None

@@ -39,6 +39,9 @@ ASK_BY = {
 DESCRIPTION = N_("Open this link on the phone you want to use. Nothing is sent until you press Send.")
 #: How often an open capture page asks whether the desktop cancelled or the link expired.
 STATUS_POLL_MS = 2500
+#: Room for the most points a signature may hold (200,000) with time and pressure on each;
+#: parsing JSON holds the interpreter's lock, so a larger body would stall the loop longer.
+SIGNATURE_BODY_LIMIT = 8 * 1024 * 1024
 
 
 async def _record(request: web.Request) -> Record | None:
@@ -170,7 +173,7 @@ async def phone_result(request: web.Request) -> web.Response:
             raise BadRequest("Choose a photo to send (a part named 'file').", code="missing_file")
         job = partial(process_photo, data, session.output_format)
     elif session.action_type == "signature":
-        pad = await read_model(request, SignatureStrokes, limit=limit)
+        pad = await read_model(request, SignatureStrokes, limit=min(limit, SIGNATURE_BODY_LIMIT))
         job = partial(render_signature, pad, session.output_format)
     else:
         raise BadRequest("Scan pages are sent to /scan/upload.", code="wrong_endpoint")

@@ -6,11 +6,10 @@ PDFs. The phone token in the path is the only credential, as for other actions.
 """
 
 import asyncio
-import json
 import logging
 
+import pydantic_core
 from aiohttp import web
-from pydantic import ValidationError
 
 from ..bodies import Form, read_form
 from ...errors import BadRequest, PayloadTooLarge
@@ -70,7 +69,8 @@ def _index(form: Form, name: str) -> int:
     raw = form.fields.get(name, "").strip()
     if not raw:
         return 0  # as the Go server: a missing index is 0
-    if not raw.isdecimal() or int(raw) > MAX_INDEX:
+    # The length is checked first: int() refuses strings of more than 4,300 digits.
+    if not raw.isdecimal() or len(raw) > len(str(MAX_INDEX)) or int(raw) > MAX_INDEX:
         raise BadRequest(f"{name} must be a whole number from 0 to {MAX_INDEX}.",
                          code="invalid_index")
     return int(raw)
@@ -81,8 +81,9 @@ def _corners(form: Form) -> list[Point] | None:
     if not raw:
         return None
     try:
-        parsed = ScanCorners.model_validate({"corners": json.loads(raw)})
-    except (json.JSONDecodeError, ValidationError) as exc:
+        # pydantic's parser refuses deep nesting and overlong numbers; both raise ValueError.
+        parsed = ScanCorners.model_validate({"corners": pydantic_core.from_json(raw)})
+    except ValueError as exc:
         raise BadRequest(
             "corners must be four [x, y] points in the photo's pixels: "
             "top-left, top-right, bottom-right, bottom-left.",
