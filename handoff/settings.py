@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         from redis.connection import parse_url
 
         try:
-            parse_url(value.strip())
+            parse_url(value.strip())  # type: ignore[no-untyped-call]
         except ValueError as exc:
             raise ValueError(f"{exc} (e.g. redis://127.0.0.1:6379/0)") from None
         return value.strip()

@@ -13,11 +13,14 @@ def parser() -> argparse.ArgumentParser:
         prog="handoff", description="Serve handoff, or capture once against a handoff server."
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    serve = commands.add_parser(
         "serve", help="run the server (configured by environment variables, as run.py)",
         description="Run the server. Configuration comes from the environment and .env "
                     "(API_KEYS, BASE_URL, HOST, PORT, SESSION_TTL, ...); see the README.",
     )
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="server processes sharing the port (default: $WORKERS or 1); "
+                            "more than one needs REDIS_URL")
     capture = commands.add_parser(
         "capture", help="create a session, show its QR code, wait, save the result",
         description="Create a capture session on a handoff server, print its QR code, show "
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         from .serve import main as serve  # the server's imports only when serving
 
-        serve()
+        serve(workers=args.workers)
         return
     if args.metadata and any("=" not in pair for pair in args.metadata):
         parser().error("--metadata takes KEY=VALUE")

@@ -2,26 +2,33 @@
 
 import logging
 import sys
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from ..app import create_app
+from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
 
+#: Seconds requests in flight get at shutdown before they are cut (long-polls are
+#: answered at once), so the process is gone within 10 s.
+GRACE = 5.0
 
-def load_settings() -> Settings:
+
+def load_settings(**overrides: Any) -> Settings:
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         message = error["msg"].removeprefix("Value error, ")
-        sys.exit(f"handoff: invalid {name}: {message} (got {error.get('input')!r})")
+        got = f" (got {error['input']!r})" if error["loc"] else ""
+        sys.exit(f"handoff: invalid {name}: {message}{got}")
 
 
-def main() -> None:
-    settings = load_settings()
+def main(workers: int | None = None) -> None:
+    settings = load_settings(**({"workers": workers} if workers is not None else {}))
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -36,9 +43,22 @@ def main() -> None:
         )
         if settings.demo_enabled:
             print(f"handoff: demo page at {settings.public_base_url}/", flush=True)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port}", flush=True),
-    )
+    try:
+        if settings.workers > 1:
+            from .workers import check_store, serve_workers
+
+            check_store(settings)  # once, before forking, so a down Redis is one line
+            print(f"handoff: {settings.workers} workers on {settings.host}:{settings.port}",
+                  flush=True)
+            serve_workers(settings)
+            return
+        web.run_app(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            shutdown_timeout=GRACE,
+            print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port}",
+                                  flush=True),
+        )
+    except StoreUnavailable as exc:
+        sys.exit(f"handoff: {exc.message}")

@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ParamSpec, TypeVar
 
@@ -77,7 +77,7 @@ CHUNK = 256 * 1024
 SLACK = 60.0
 
 
-def guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def guarded(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turn a lost or slow Redis into :class:`StoreUnavailable` (503), never a 500 or a hang."""
 
     @functools.wraps(method)
@@ -177,17 +177,19 @@ class RedisStore(SessionStore):
             return await self._expire(session_id)
         return record
 
-    get = guarded(_read)
+    @guarded
+    async def get(self, session_id: str) -> Record | None:
+        return await self._read(session_id)
 
     @guarded
     async def get_by_token(self, phone_token: str) -> Record | None:
         session_id = await self._redis.get(self._index("token", phone_token))
-        return None if session_id is None else await self._read(session_id.decode())
+        return None if session_id is None else await self._read(_text(session_id))
 
     @guarded
     async def session_for_secret(self, client_secret: str) -> str | None:
         session_id = await self._redis.get(self._index("secret", client_secret))
-        return None if session_id is None else session_id.decode()
+        return None if session_id is None else _text(session_id)
 
     @guarded
     async def list_live(
@@ -200,7 +202,7 @@ class RedisStore(SessionStore):
         )
         sessions: list[Session] = []
         for raw_id in ids:
-            record = await self._read(raw_id.decode())
+            record = await self._read(_text(raw_id))
             if not isinstance(record, Session):
                 continue
             if after is not None and (record.created_at, record.id) >= after:
@@ -225,7 +227,7 @@ class RedisStore(SessionStore):
                 return
             if not chunk:
                 return
-            yield chunk
+            yield chunk if isinstance(chunk, bytes) else chunk.encode()
             if len(chunk) < CHUNK:
                 return
             start += CHUNK
@@ -298,9 +300,12 @@ class RedisStore(SessionStore):
     @guarded
     async def scan_pages(self, session_id: str) -> list[list[bytes]]:
         held = await self._redis.hgetall(self._keys(session_id)[2])
-        documents: dict[bytes, list[bytes]] = {}
-        for field in sorted(held):
-            documents.setdefault(field.split(b":")[0], []).append(held[field])
+        documents: dict[str, list[bytes]] = {}
+        for field in sorted(held, key=_text):
+            page = held[field]
+            documents.setdefault(_text(field).split(":")[0], []).append(
+                page if isinstance(page, bytes) else page.encode()
+            )
         return list(documents.values())
 
     @guarded
@@ -416,13 +421,13 @@ class RedisStore(SessionStore):
                 self._deadlines, "-inf", time.time(), start=0, num=SWEEP_BATCH
             )
             for raw_id in due:
-                await self._expire(raw_id.decode())
+                await self._expire(_text(raw_id))
             if len(due) < SWEEP_BATCH:
                 break
         upcoming = await self._redis.zrange(self._deadlines, 0, 0, withscores=True)
         if not upcoming:
             return SWEEP_EVERY
-        return min(SWEEP_EVERY, max(0.0, upcoming[0][1] - time.time()) + 0.001)
+        return min(SWEEP_EVERY, max(0.0, float(upcoming[0][1]) - time.time()) + 0.001)
 
     # -- events and lifetime -----------------------------------------------
 
@@ -450,3 +455,8 @@ class RedisStore(SessionStore):
                 await self._redis.aclose()
         except TimeoutError:
             log.warning("the Redis connections did not close within %ss", CLOSE_WAIT)
+
+
+def _text(raw: Any) -> str:
+    """A reply value as text (replies are bytes: the client does not decode them)."""
+    return raw.decode() if isinstance(raw, bytes) else str(raw)

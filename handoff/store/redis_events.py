@@ -96,7 +96,7 @@ class EventHub:
                 self._subscribed.set()  # start-up goes on; catching up happens on reconnect
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between pings; a peer that does not answer is dropped.
 HEARTBEAT = 30.0
+#: Seconds sockets get at shutdown to say goodbye themselves before they are cut.
+SHUTDOWN_CLOSE = 2.0
 
 
 async def session_events(request: web.Request) -> web.StreamResponse:
@@ -40,23 +42,34 @@ async def session_events(request: web.Request) -> web.StreamResponse:
         await ws.prepare(request)
         sockets = request.app[websockets_key]
         sockets.add(ws)
-        closing = asyncio.Event()
+        handler = asyncio.current_task()
+        assert handler is not None
+        closing: asyncio.Future[WSCloseCode] = asyncio.get_running_loop().create_future()
         pump: asyncio.Task[None] | None = None
         try:
             presenter = request.app[presenter_key]
             await ws.send_str(presenter.event_message(record, time.time()))
             pump = asyncio.create_task(
-                _forward(ws, presenter, subscription, record.version, closing)
+                _forward(ws, presenter, subscription, record.version, closing, handler)
             )
-            async for _ in ws:
-                pass  # the desktop has nothing to say; reading keeps pings and close frames flowing
+            try:
+                async for _ in ws:
+                    pass  # the desktop has nothing to say; reading answers pings and close frames
+            except asyncio.CancelledError:
+                if not closing.done():
+                    raise
+                # The pump sent a final status (or the server is shutting down) and
+                # stopped this read, so that the close below runs with no read pending:
+                # aiohttp then waits for the desktop's close frame (up to the socket's
+                # timeout), and a desktop that was not reading still gets the last
+                # message and then the close code. Closed while a read is pending, it
+                # would drop the connection at once (1006).
+                handler.uncancel()
+                await ws.close(code=closing.result())
         finally:
             sockets.discard(ws)
             if pump is not None:
-                # A pump that is closing waits for the desktop's close frame (at most the
-                # socket's timeout); cancelling it then would drop the connection unclosed.
-                if not closing.is_set():
-                    pump.cancel()
+                pump.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pump
     return ws
@@ -67,9 +80,11 @@ async def _forward(
     presenter: Presenter,
     subscription: Subscription,
     sent: int,
-    closing: asyncio.Event,
+    closing: asyncio.Future[WSCloseCode],
+    handler: asyncio.Task[web.StreamResponse],
 ) -> None:
-    """Send each newer version; after a closing status, close with 1000."""
+    """Send each newer version; after a closing status have the handler close with 1000,
+    and at shutdown with 1001."""
     try:
         async for event in subscription:
             if event.version <= sent:
@@ -77,17 +92,23 @@ async def _forward(
             await ws.send_str(presenter.event_message(event.record, event.at))
             sent = event.version
             if event.status in CLOSED:
-                closing.set()
-                await ws.close(code=WSCloseCode.OK)
+                closing.set_result(WSCloseCode.OK)
+                handler.cancel()
                 return
     except Interrupted:
-        return  # shutting down: close_websockets says goodbye with 1001
+        closing.set_result(WSCloseCode.GOING_AWAY)
+        handler.cancel()
     except ConnectionResetError:
         log.debug("websocket peer went away for session %s", subscription.session_id)
 
 
 async def close_websockets(app: web.Application) -> None:
-    """On shutdown, close every socket with 1001 (going away), and answer long-polls now."""
+    """On shutdown, answer long-polls now and have every socket close itself with 1001."""
     app[store_key].interrupt_waiters()
-    for ws in set(app[websockets_key]):
+    sockets = app[websockets_key]
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(SHUTDOWN_CLOSE):
+            while sockets:
+                await asyncio.sleep(0.01)
+    for ws in set(sockets):  # still busy sending: cut short
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

@@ -130,3 +130,17 @@ async def test_plain_get_on_the_websocket_route_says_what_is_needed(client):
     response = await client.get(f"/api/v1/sessions/{created['id']}/ws", headers=A)
     assert response.status == 400
     assert (await response.json())["code"] == "websocket_required"
+
+
+async def test_a_socket_not_reading_when_its_session_ends_gets_the_last_message_then_1000(client):
+    created = await create(client)
+    ws = await _connect(client, created)
+    await ws.receive_json()
+    response = await client.delete(f"/api/v1/sessions/{created['id']}", headers=A)
+    assert response.status == 200
+    await asyncio.sleep(0.3)  # the desktop is busy elsewhere and reads nothing meanwhile
+    last = await asyncio.wait_for(ws.receive_json(), 5)
+    assert last["status"] == "cancelled"
+    closing = await asyncio.wait_for(ws.receive(), 5)
+    assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
+    assert ws.close_code == 1000

@@ -103,7 +103,7 @@ async def _read_text(request: web.Request, session: Session,
     async def page_text(page: bytes) -> PageText | OcrFailed:
         dpi = await loop.run_in_executor(request.app[executor_key], page_dpi, page)
         return await loop.run_in_executor(request.app[ocr_executor_key], read_page, page,
-                                          session.ocr_languages, dpi, command)
+                                          session.ocr_languages or (), dpi, command)
 
     return [await asyncio.gather(*(page_text(page) for page in pages)) for pages in documents]
 
