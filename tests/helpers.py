@@ -1,9 +1,12 @@
 """Small steps the tests repeat: create a session, open it as the phone, send a result."""
 
+import asyncio
 from typing import Any
 
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
+
+from handoff.keys import store_key
 
 from .conftest import A
 from .media import jpeg, signature_strokes
@@ -19,6 +22,18 @@ async def create(client: TestClient, headers: dict[str, str] = A, **body: Any) -
     response = await client.post("/api/v1/sessions", json=body, headers=headers)
     assert response.status == 201, await response.text()
     return await response.json()
+
+
+async def until_expired(client: TestClient, session_id: str, timeout: float = 5) -> None:
+    """Wait for the session's ``expired`` event (at once if it already expired)."""
+    store = client.app[store_key]
+    async with store.subscribe(session_id) as events:
+        record = await store.get(session_id)
+        if record is None or record.status == "expired":
+            return
+        async with asyncio.timeout(timeout):
+            while (await events.get()).status != "expired":
+                pass
 
 
 def photo_form(data: bytes | None = None, filename: str = "photo.jpg",

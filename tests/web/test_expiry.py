@@ -6,7 +6,7 @@ from handoff.keys import store_key
 from handoff.store import Session, Tombstone
 
 from ..conftest import A, B
-from ..helpers import complete, create, token_of
+from ..helpers import complete, create, token_of, until_expired
 
 
 async def _wait_until(predicate, timeout=5.0):
@@ -49,7 +49,7 @@ async def test_per_session_ttl_overrides_the_default(make_client):
 async def test_tombstone_keeps_its_owner_and_phone_token(make_client):
     client = await make_client(session_ttl=0.1)
     created = await create(client)
-    await asyncio.sleep(0.25)
+    await until_expired(client, created['id'])
     assert (await _status(client, created["id"], B))[0] == 404
     status = await client.get(f"/s/{token_of(created)}/status")
     assert await status.json() == {"status": "expired"}
@@ -64,7 +64,7 @@ async def test_tombstone_keeps_its_owner_and_phone_token(make_client):
 async def test_expired_result_poll_and_cancel_are_410(make_client):
     client = await make_client(session_ttl=0.1)
     created = await create(client)
-    await asyncio.sleep(0.25)
+    await until_expired(client, created['id'])
     poll = await client.get(f"/api/v1/sessions/{created['id']}/result", headers=A)
     assert poll.status == 410
     assert (await poll.json())["status"] == "expired"
@@ -74,9 +74,9 @@ async def test_expired_result_poll_and_cancel_are_410(make_client):
 
 async def test_expired_sessions_leave_the_list(make_client):
     client = await make_client(session_ttl=0.1)
-    await create(client)
+    gone = await create(client)
     kept = await create(client, session_ttl="1m")
-    await asyncio.sleep(0.25)
+    await until_expired(client, gone["id"])
     listing = await (await client.get("/api/v1/sessions", headers=A)).json()
     assert [s["id"] for s in listing["sessions"]] == [kept["id"]]
 
@@ -84,7 +84,7 @@ async def test_expired_sessions_leave_the_list(make_client):
 async def test_tombstone_releases_the_session_body(make_client):
     client = await make_client(session_ttl=0.1)
     created = await create(client, intro_text="Please photograph the meter", metadata={"k": "v"})
-    await asyncio.sleep(0.25)
+    await until_expired(client, created['id'])
     record = await client.server.app[store_key].get(created["id"])
     assert isinstance(record, Tombstone)
     assert not hasattr(record, "intro_text") and not hasattr(record, "metadata")
@@ -94,7 +94,7 @@ async def test_files_outlive_their_session(make_client):
     client = await make_client(session_ttl=0.3, result_ttl=30)
     created = await create(client)
     download_id = (await complete(client, created))["items"][0]["download_id"]
-    await asyncio.sleep(0.45)
+    await until_expired(client, created["id"])
     assert (await _status(client, created["id"]))[1]["status"] == "expired"
     response = await client.get(f"/api/v1/downloads/{download_id}", headers=A)
     assert response.status == 200

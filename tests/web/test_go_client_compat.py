@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import FormData
 
 from ..conftest import KEY_A
-from ..helpers import token_of
+from ..helpers import token_of, until_expired
 from ..media import jpeg
 
 # What the Go client sends on every request, GETs included.
@@ -122,7 +122,7 @@ async def test_errors_map_to_the_go_clients_sentinels(make_client):
     created = await (await client.post(
         "/api/v1/sessions", data='{"action_type":"signature","output_format":"svg"}', headers=GO_HEADERS
     )).json()
-    await asyncio.sleep(0.25)
+    await until_expired(client, created["id"])
     expired = await client.get(f"/api/v1/sessions/{created['id']}/result", headers=GO_HEADERS)
     assert expired.status == 410
     go_string((await expired.json())["error"])

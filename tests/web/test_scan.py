@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from handoff.keys import store_key
 
 from ..conftest import BASE_URL, A
+from ..helpers import until_expired
 from ..media import png
 from .scanflow import accepted, download, finalize, new_scan, page_sizes, plain, scan_result, upload
 from ..scanmedia import ANGLED, GRID, TILTED, camera_corners, grid_page, photographed, to_jpeg
@@ -259,10 +260,10 @@ async def test_status_rules_match_the_other_actions(client):
 
 
 async def test_expired_scan_refuses_pages(make_client):
-    client = await make_client(session_ttl=0.2)
-    _, token = await new_scan(client)
+    client = await make_client(session_ttl=1)
+    session, token = await new_scan(client)
     await accepted(client, token, plain(100, 100))
-    await asyncio.sleep(0.3)
+    await until_expired(client, session["id"])
     response = await upload(client, token, plain(100, 100))
     assert response.status == 410 and (await response.json())["status"] == "expired"
     assert (await finalize(client, token)).status == 410

@@ -8,7 +8,7 @@ from aiohttp import WSMsgType, WSServerHandshakeError
 import pytest
 
 from ..conftest import A, B, KEY_A
-from ..helpers import create, send_photo, token_of
+from ..helpers import create, send_photo, token_of, until_expired
 
 
 async def _connect(client, session, headers=A):
@@ -101,7 +101,7 @@ async def test_unknown_cancelled_and_expired_sessions_are_refused(make_client):
         await _connect(client, cancelled)
     assert refused.value.status == 410
     expired = await create(client)
-    await asyncio.sleep(0.3)
+    await until_expired(client, expired["id"])
     with pytest.raises(WSServerHandshakeError) as gone:
         await _connect(client, expired)
     assert gone.value.status == 410
