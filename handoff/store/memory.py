@@ -1,7 +1,6 @@
 """The in-memory store: one event loop, no locks, one timer handle per timed entry."""
 
 import asyncio
-import contextlib
 import contextvars
 import dataclasses
 import logging
@@ -10,9 +9,11 @@ import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from ..domain import NewFile, Status
+from .watchers import Watchers, newest_first
 from .base import (
     LEASE_TTL,
     Event,
@@ -32,7 +33,6 @@ from .base import (
     finalizing_error,
     new_session_record,
     page_limit_error,
-    page_of,
     parse_cursor,
     resolve_layout,
     upload_busy_error,
@@ -72,7 +72,7 @@ class MemoryStore(SessionStore):
         self._file_timers: dict[str, asyncio.TimerHandle] = {}
         #: session id -> (lease token, loop time it lapses).
         self._leases: dict[str, tuple[str, float]] = {}
-        self._watchers: dict[str, set[Subscription]] = {}
+        self._watchers = Watchers()
         #: Scan pages held until finalize: session id -> (document, page) -> JPEG.
         self._scan_pages: dict[str, dict[tuple[int, int], bytes]] = {}
         #: (loop time to forget it, session id) of each tombstone, oldest first.
@@ -103,18 +103,8 @@ class MemoryStore(SessionStore):
     async def list_live(
         self, owner: str, *, limit: int = 100, cursor: str | None = None
     ) -> SessionPage:
-        after = parse_cursor(cursor)
-        sessions: list[Session] = []
-        for session_id in reversed(self._by_owner.get(owner, {})):
-            record = self._current(session_id)
-            if not isinstance(record, Session):
-                continue
-            if after is not None and (record.created_at, record.id) >= after:
-                continue
-            sessions.append(record)
-            if len(sessions) > limit:
-                break
-        return page_of(sessions, limit)
+        records = (self._current(i) for i in reversed(self._by_owner.get(owner, {})))
+        return newest_first(records, parse_cursor(cursor), limit)
 
     async def file_info(self, download_id: str) -> StoredFile | None:
         entry = self._files.get(download_id)
@@ -222,23 +212,11 @@ class MemoryStore(SessionStore):
 
     # -- events ------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
-        subscription = Subscription(session_id)
-        self._watchers.setdefault(session_id, set()).add(subscription)
-        try:
-            yield subscription
-        finally:
-            watchers = self._watchers.get(session_id)
-            if watchers is not None:
-                watchers.discard(subscription)
-                if not watchers:
-                    del self._watchers[session_id]
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        return self._watchers.subscribe(session_id)
 
     def interrupt_waiters(self) -> None:
-        for watchers in list(self._watchers.values()):
-            for subscription in list(watchers):
-                subscription.interrupt()
+        self._watchers.interrupt_all()
 
     # -- lifetime ----------------------------------------------------------
 
@@ -289,12 +267,8 @@ class MemoryStore(SessionStore):
         return changed
 
     def _publish(self, record: Record) -> None:
-        watchers = self._watchers.get(record.id)
-        if not watchers:
-            return
-        event = Event(record, time.time())
-        for subscription in list(watchers):
-            subscription.put(event)
+        if self._watchers.watched(record.id):
+            self._watchers.deliver(Event(record, time.time()))
 
     def _expire_soon(self, session_id: str) -> None:
         self._due.append(session_id)

@@ -45,7 +45,6 @@ from .base import (
     finalizing_error,
     new_session_record,
     page_limit_error,
-    page_of,
     parse_cursor,
     resolve_layout,
     upload_busy_error,
@@ -59,6 +58,7 @@ from .redis_codec import (
     stored_file_of,
 )
 from .redis_events import EventHub
+from .watchers import newest_first
 
 log = logging.getLogger(__name__)
 
@@ -200,17 +200,8 @@ class RedisStore(SessionStore):
         ids = await self._redis.zrevrangebyscore(
             self._index("owner", owner), top, "-inf", start=0, num=limit * 2 + 1
         )
-        sessions: list[Session] = []
-        for raw_id in ids:
-            record = await self._read(_text(raw_id))
-            if not isinstance(record, Session):
-                continue
-            if after is not None and (record.created_at, record.id) >= after:
-                continue
-            sessions.append(record)
-            if len(sessions) > limit:
-                break
-        return page_of(sessions, limit)
+        records = [await self._read(_text(raw_id)) for raw_id in ids]
+        return newest_first(records, after, limit)
 
     @guarded
     async def file_info(self, download_id: str) -> StoredFile | None:

@@ -13,12 +13,14 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
 import redis.asyncio as redis
 
 from .base import Event, Record, Subscription
 from .redis_codec import record_of
+from .watchers import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ class EventHub:
         self._client = client
         self._pattern = pattern
         self._current = current
-        self._watchers: dict[str, set[Subscription]] = {}
+        self._watchers = Watchers()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -52,27 +54,14 @@ class EventHub:
         """The listening task (the store stops it at shutdown)."""
         return self._task
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
-        subscription = Subscription(session_id)
-        self._watchers.setdefault(session_id, set()).add(subscription)
-        try:
-            yield subscription
-        finally:
-            watchers = self._watchers.get(session_id)
-            if watchers is not None:
-                watchers.discard(subscription)
-                if not watchers:
-                    del self._watchers[session_id]
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        return self._watchers.subscribe(session_id)
 
     def interrupt_waiters(self) -> None:
-        for watchers in list(self._watchers.values()):
-            for subscription in list(watchers):
-                subscription.interrupt()
+        self._watchers.interrupt_all()
 
     def deliver(self, event: Event) -> None:
-        for subscription in list(self._watchers.get(event.session_id, ())):
-            subscription.put(event)
+        self._watchers.deliver(event)
 
     async def _listen(self) -> None:
         backoff = 0.1
@@ -112,7 +101,7 @@ class EventHub:
 
     async def _catch_up(self) -> None:
         """Hand every local subscription its session's current state."""
-        for session_id in list(self._watchers):
+        for session_id in self._watchers.sessions():
             record = await self._current(session_id)
             if record is not None:
                 self.deliver(Event(record, time.time()))
