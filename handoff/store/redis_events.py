@@ -44,6 +44,9 @@ class EventHub:
         self._watchers = Watchers()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        #: Set when redis-py reconnected the pub/sub connection by itself (its retries):
+        #: events published while it was down were missed, so catch up as after an outage.
+        self._reconnected = False
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="handoff-redis-events")
@@ -69,6 +72,8 @@ class EventHub:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self._pattern)
+                assert pubsub.connection is not None
+                pubsub.connection.register_connect_callback(self._on_reconnect)
                 if self._subscribed.is_set():
                     log.info("event connection to Redis is back; catching up")
                     await self._catch_up()
@@ -78,16 +83,27 @@ class EventHub:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
                         self._dispatch(message["data"])
+                    if self._reconnected:
+                        # The resubscription was confirmed by the read that returned.
+                        self._reconnected = False
+                        log.info("event connection to Redis was re-established; catching up")
+                        await self._catch_up()
             except asyncio.CancelledError:
                 raise
             except (redis.RedisError, OSError) as exc:
                 log.warning("event connection to Redis lost (%s); retrying in %.1fs", exc, backoff)
                 self._subscribed.set()  # start-up goes on; catching up happens on reconnect
             finally:
+                if pubsub.connection is not None:
+                    pubsub.connection.deregister_connect_callback(self._on_reconnect)
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _on_reconnect(self, connection: object) -> None:
+        """redis-py's callback after it (re)connected the pub/sub connection and resubscribed."""
+        self._reconnected = True
 
     def _dispatch(self, data: bytes) -> None:
         try:

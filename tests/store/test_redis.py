@@ -82,6 +82,23 @@ async def test_racing_completes_across_stores_happen_once(open_store):
     assert (await stores[1].get(session.id)).status == Status.COMPLETED
 
 
+async def test_a_change_published_while_the_event_connection_reconnects_is_not_lost(
+    open_store, redis_server
+):
+    a, b = await open_store(), await open_store()
+    session = await a.create(spec())
+    admin = redis.Redis.from_url(redis_server.url)
+    try:
+        async with b.subscribe(session.id) as events:
+            # redis-py reconnects and resubscribes by itself; what was published meanwhile
+            # must still reach the subscriber, as after a longer outage.
+            await admin.client_kill_filter(_type="pubsub")
+            await a.mark_opened(session.id)
+            assert (await next_event(events)).status == Status.OPENED
+    finally:
+        await admin.aclose()
+
+
 async def test_every_key_it_writes_expires_on_its_own(open_store, redis_server, redis_prefix):
     store = await open_store()
     session = await store.create(spec(action_type="scan", output_format="pdf"))
