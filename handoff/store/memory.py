@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import dataclasses
 import logging
+import math
 import secrets
 import time
 import uuid
@@ -87,6 +88,8 @@ class MemoryStore(SessionStore):
         #: Ids of sessions whose expiry timer fired, waiting for their batch.
         self._due: deque[str] = deque()
         self._due_handle: asyncio.Handle | None = None
+        #: The newest session's created_at (see create).
+        self._last_created = 0.0
 
     # -- reading -----------------------------------------------------------
 
@@ -121,7 +124,12 @@ class MemoryStore(SessionStore):
     # -- changes -----------------------------------------------------------
 
     async def create(self, spec: NewSession) -> Session:
-        session = new_session_record(spec, str(uuid.uuid4()), created_at=time.time())
+        # Listing walks the sessions in the order they were made and pages by
+        # (created_at, id): no two may share an instant, and a clock stepped back
+        # must not put a session before an older one.
+        created_at = max(time.time(), math.nextafter(self._last_created, math.inf))
+        self._last_created = created_at
+        session = new_session_record(spec, str(uuid.uuid4()), created_at=created_at)
         self._records[session.id] = session
         self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session.id

@@ -197,11 +197,27 @@ class RedisStore(SessionStore):
     ) -> SessionPage:
         after = parse_cursor(cursor)
         top = "+inf" if after is None else after[0]
-        ids = await self._redis.zrevrangebyscore(
-            self._index("owner", owner), top, "-inf", start=0, num=limit * 2 + 1
-        )
-        records = [await self._read(_text(raw_id)) for raw_id in ids]
-        return newest_first(records, after, limit)
+        index = self._index("owner", owner)
+        records: list[Record | None] = []
+        batch, start = limit * 2 + 1, 0
+        # Sessions made at the cursor's instant, and due ones not yet swept, are
+        # skipped: read on until the page is full or the index ends. What is no
+        # longer live leaves the index, so ``start`` counts only what stays in it.
+        while True:
+            ids = await self._redis.zrevrangebyscore(index, top, "-inf", start=start, num=batch)
+            stale: list[str] = []
+            for session_id in map(_text, ids):
+                record = await self._read(session_id)
+                if isinstance(record, Session):
+                    records.append(record)
+                    start += 1
+                else:
+                    stale.append(session_id)
+            if stale:
+                await self._redis.zrem(index, *stale)
+            page = newest_first(records, after, limit)
+            if page.cursor is not None or len(ids) < batch:
+                return page
 
     @guarded
     async def file_info(self, download_id: str) -> StoredFile | None:

@@ -66,6 +66,20 @@ async def test_listing_is_the_owners_live_sessions_newest_first_in_pages(store):
     assert [s.owner for s in (await store.list_live("tenant-b")).sessions] == ["tenant-b"]
 
 
+async def test_listing_pages_through_sessions_made_at_the_same_instant(store, monkeypatch):
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)  # several processes may create at once
+    made = {(await store.create(spec())).id for _ in range(7)}
+    listed: list[str] = []
+    cursor = None
+    for _ in range(10):
+        page = await store.list_live("tenant-a", limit=1, cursor=cursor)
+        listed += [s.id for s in page.sessions]
+        if (cursor := page.cursor) is None:
+            break
+    assert sorted(listed) == sorted(made)
+
+
 async def test_a_bad_listing_cursor_is_refused(store):
     with pytest.raises(BadRequest):
         await store.list_live("tenant-a", cursor="not-a-cursor")

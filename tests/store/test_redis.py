@@ -99,6 +99,22 @@ async def test_a_change_published_while_the_event_connection_reconnects_is_not_l
         await admin.aclose()
 
 
+async def test_listing_reads_past_index_entries_whose_sessions_are_gone(
+    open_store, redis_server, redis_prefix
+):
+    store = await open_store()
+    live = await store.create(spec())
+    newer = [await store.create(spec()) for _ in range(5)]
+    admin = redis.Redis.from_url(redis_server.url)
+    try:
+        # Their hashes lapsed while no process was running to tidy the owner's index.
+        await admin.delete(*(f"{redis_prefix}:{{{s.id}}}:s" for s in newer))
+    finally:
+        await admin.aclose()
+    page = await store.list_live("tenant-a", limit=1)
+    assert [s.id for s in page.sessions] == [live.id] and page.cursor is None
+
+
 async def test_every_key_it_writes_expires_on_its_own(open_store, redis_server, redis_prefix):
     store = await open_store()
     session = await store.create(spec(action_type="scan", output_format="pdf"))
