@@ -73,19 +73,38 @@ SWEEP_BATCH = 200
 CLOSE_WAIT = 2.0
 #: Bytes per chunk of a download.
 CHUNK = 256 * 1024
+#: Longest a store call waits for Redis before answering 503 (builtin TimeoutError is an OSError).
+CALL_WAIT = 4.0
+#: The same for calls that carry files or scan pages (up to tens of megabytes).
+BULK_WAIT = 20.0
 #: Index keys outlive their session's tombstone by this much, so a lookup never misses.
 SLACK = 60.0
 
 
 def guarded(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turn a lost or slow Redis into :class:`StoreUnavailable` (503), never a 500 or a hang."""
+    return _guard(method, CALL_WAIT)
 
+
+def guarded_bulk(
+    method: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """:func:`guarded`, for calls that move files or scan pages: they get longer."""
+    return _guard(method, BULK_WAIT)
+
+
+def _guard(
+    method: Callable[P, Coroutine[Any, Any, T]], seconds: float
+) -> Callable[P, Coroutine[Any, Any, T]]:
     @functools.wraps(method)
     async def call(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return await method(*args, **kwargs)
+            # A Redis that accepts connections but does not answer (paused, or
+            # behind a dropped route) would otherwise cost every retry's timeouts.
+            async with asyncio.timeout(seconds):
+                return await method(*args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            log.warning("Redis is not reachable: %s", exc)
+            log.warning("Redis is not reachable: %s", exc or f"no answer within {seconds}s")
             raise StoreUnavailable(
                 "The session store is not reachable right now; try again in a moment."
             ) from exc
@@ -228,7 +247,8 @@ class RedisStore(SessionStore):
         start = 0
         while True:
             try:
-                chunk = await self._redis.getrange(key, start, start + CHUNK - 1)
+                async with asyncio.timeout(CALL_WAIT):
+                    chunk = await self._redis.getrange(key, start, start + CHUNK - 1)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 log.warning("Redis went away during a download: %s", exc)
                 return
@@ -292,7 +312,7 @@ class RedisStore(SessionStore):
     async def release_upload(self, lease: Lease) -> None:
         await self._scripts["RELEASE"](keys=[self._keys(lease.session_id)[1]], args=[lease.token])
 
-    @guarded
+    @guarded_bulk
     async def put_scan_page(
         self, session_id: str, document_index: int, page_index: int, page: bytes, *,
         max_pages: int,
@@ -304,7 +324,7 @@ class RedisStore(SessionStore):
             raise page_limit_error(max_pages)
         return int(reply[1])
 
-    @guarded
+    @guarded_bulk
     async def scan_pages(self, session_id: str) -> list[list[bytes]]:
         held = await self._redis.hgetall(self._keys(session_id)[2])
         documents: dict[str, list[bytes]] = {}
@@ -326,7 +346,7 @@ class RedisStore(SessionStore):
         if reply[0] == b"finalizing":
             raise finalizing_error()
 
-    @guarded
+    @guarded_bulk
     async def complete(
         self, lease: Lease, files: list[NewFile], scan_documents: ScanLayout | None = None
     ) -> Session:

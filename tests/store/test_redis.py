@@ -1,6 +1,7 @@
 """What only a shared store can show: several stores on one Redis, and Redis going away."""
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -157,6 +158,27 @@ async def test_redis_down_answers_store_unavailable_and_recovers(open_store, tmp
                 seen.append(await next_event(events, timeout=10))
             assert [e.version for e in seen] == sorted({e.version for e in seen})
     finally:
+        server.stop()
+
+
+async def test_a_redis_that_stops_answering_is_store_unavailable_within_seconds(
+    open_store, tmp_path
+):
+    server = RedisServer(tmp_path)
+    server.start()
+    assert server.process is not None
+    try:
+        store = await open_store(server)
+        session = await store.create(spec())
+        # Paused, it still accepts connections (the kernel's backlog) but never replies.
+        server.process.send_signal(signal.SIGSTOP)
+        for call in (store.get(session.id), store.get_by_token(session.phone_token)):
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                await call
+            assert time.monotonic() - started < 6
+    finally:
+        server.process.send_signal(signal.SIGCONT)
         server.stop()
 
 
