@@ -443,9 +443,13 @@ class RedisStore(SessionStore):
 
     async def _sweep(self) -> float:
         """Expire every due session; the seconds until the next known deadline (capped)."""
+        # Redis's clock, not this machine's: the scripts decide by it, and a session
+        # this machine thinks due but the scripts do not would be retried at once.
+        seconds, micros = await self._redis.time()
+        now = seconds + micros / 1_000_000
         while True:
             due = await self._redis.zrangebyscore(
-                self._deadlines, "-inf", time.time(), start=0, num=SWEEP_BATCH
+                self._deadlines, "-inf", now, start=0, num=SWEEP_BATCH
             )
             for raw_id in due:
                 await self._expire(_text(raw_id))
@@ -454,7 +458,7 @@ class RedisStore(SessionStore):
         upcoming = await self._redis.zrange(self._deadlines, 0, 0, withscores=True)
         if not upcoming:
             return SWEEP_EVERY
-        return min(SWEEP_EVERY, max(0.0, float(upcoming[0][1]) - time.time()) + 0.001)
+        return min(SWEEP_EVERY, max(0.0, float(upcoming[0][1]) - now) + 0.001)
 
     # -- events and lifetime -----------------------------------------------
 

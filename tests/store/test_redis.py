@@ -3,6 +3,7 @@
 import asyncio
 import signal
 import time
+import types
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -10,6 +11,7 @@ import redis.asyncio as redis
 
 from handoff.domain import Status
 from handoff.store import SessionStore, StoreUnavailable, Tombstone
+from handoff.store import redis as redis_store
 from handoff.store.redis import RedisStore
 
 from ..redis_support import RedisServer
@@ -114,6 +116,29 @@ async def test_listing_reads_past_index_entries_whose_sessions_are_gone(
         await admin.aclose()
     page = await store.list_live("tenant-a", limit=1)
     assert [s.id for s in page.sessions] == [live.id] and page.cursor is None
+
+
+async def test_a_clock_ahead_of_redis_does_not_make_the_sweeper_spin(
+    open_store, tmp_path, monkeypatch
+):
+    # This machine's clock runs 3 s ahead of the Redis server's, which decides expiry.
+    ahead = types.SimpleNamespace(time=lambda: time.time() + 3, monotonic=time.monotonic)
+    monkeypatch.setattr(redis_store, "time", ahead)
+    server = RedisServer(tmp_path)  # its own, so only this store's commands are counted
+    server.start()
+    store = await open_store(server)
+    session = await store.create(spec(ttl=0.2))
+    admin = redis.Redis.from_url(server.url)
+    try:
+        before = (await admin.info("stats"))["total_commands_processed"]
+        await asyncio.sleep(1.0)
+        spent = (await admin.info("stats"))["total_commands_processed"] - before
+        assert (await store.get(session.id)).status == Status.PENDING
+    finally:
+        await admin.aclose()
+        await store.close()
+        server.stop()
+    assert spent < 50, f"{spent} commands in a second for one session not yet due"
 
 
 async def test_every_key_it_writes_expires_on_its_own(open_store, redis_server, redis_prefix):
