@@ -3,6 +3,7 @@ import { gettext, ngettext } from "./i18n.js";
 import { CropEditor } from "./scan-crop.js";
 import { canvasOf, toBlob } from "./canvas.js";
 import { cornersProblem, decode, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
+import { qualityHint } from "./quality.js";
 import { applyLook } from "./scan-looks.js";
 import { forget, load, save } from "./scan-saved.js";
 import { renderReview, sendAll } from "./scan-send.js";
@@ -217,8 +218,11 @@ $("screen-crop").addEventListener("click", (event) => {
     }
     state.draft.corners = crop.corners.map(([x, y]) => [x, y]);
     show("preview");
-    state.draft.straight = straighten(state.draft.photo, state.draft.corners, canvasOf(1, 1));
+    const straight = straighten(state.draft.photo, state.draft.corners, canvasOf(1, 1));
+    state.draft.straight = straight;
     showLook();
+    // Measured on the page itself, so a dark table neither hides glare nor lowers sharpness.
+    say("preview-hint", qualityHint(straight, straight.width, straight.height));
   }
 });
 

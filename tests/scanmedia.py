@@ -118,3 +118,18 @@ def lit_from_side(image: Image.Image, darkest: float = 0.5) -> Image.Image:
     pixels = np.asarray(image, dtype=np.float32)
     ramp = np.linspace(1.0, darkest, pixels.shape[1], dtype=np.float32)[None, :, None]
     return Image.fromarray(np.clip(pixels * ramp, 0, 255).astype(np.uint8))
+
+
+def dimmed(image: Image.Image, level: float = 0.88) -> Image.Image:
+    """``image`` as a camera exposes white paper: its white at ``level`` of full scale."""
+    return Image.fromarray((np.asarray(image, dtype=np.float32) * level).astype(np.uint8))
+
+
+def with_glare(image: Image.Image, centre: tuple[float, float], radius: float,
+               strength: float = 160.0) -> Image.Image:
+    """``image`` with a lamp's reflection: a bright spot at ``centre`` that clips to white
+    within about ``radius`` pixels and fades out around it."""
+    pixels = np.asarray(image, dtype=np.float32)
+    ys, xs = np.mgrid[: pixels.shape[0], : pixels.shape[1]]
+    spot = strength * np.exp(-((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) / (2 * (radius / 1.2) ** 2))
+    return Image.fromarray(np.clip(pixels + spot[..., None], 0, 255).astype(np.uint8))
