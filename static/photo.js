@@ -6,6 +6,7 @@ import {
   hideError, isContentError, markStarted, ready, send, settle, showError, watchStatus,
 } from "./phone-common.js";
 import { qualityHint } from "./quality.js";
+import { liveCapture } from "./viewfinder.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
 const MAX_SIDE = 2560;
@@ -129,6 +130,16 @@ function chosen(input) {
 }
 
 for (const input of inputs) input.addEventListener("change", () => chosen(input));
+
+// Where the browser allows it, Take a photo and its Retake open the camera inside the page.
+const live = liveCapture(camera);
+for (const label of [document.getElementById("take"), retake]) {
+  label.addEventListener("click", (event) => {
+    if (!live || label.htmlFor !== camera.id || label.getAttribute("aria-disabled") === "true") return;
+    event.preventDefault();
+    live.open();
+  });
+}
 
 async function upload() {
   if (!prepared || sending) return;

@@ -8,6 +8,7 @@ import { applyLook } from "./scan-looks.js";
 import { forget, load, save } from "./scan-saved.js";
 import { renderReview, sendAll } from "./scan-send.js";
 import { Filmstrip } from "./scan-strip.js";
+import { liveCapture } from "./viewfinder.js";
 
 const root = document.getElementById("scan");
 const config = root.dataset;
@@ -15,6 +16,8 @@ const multi = config.mode === "multi";
 const maxPages = Number(config.maxPages);
 const $ = (id) => document.getElementById(id);
 const camera = $("camera");
+/** The camera inside the page, where the browser allows it; else the file input alone. */
+const live = liveCapture(camera, { outline: true });
 
 /**
  * documents[d] is a list of pages {photo, corners, rotation, filter, base, thumb}; new pages go
@@ -150,8 +153,15 @@ $("next-document").addEventListener("click", () => {
 });
 
 $("add-page").addEventListener("click", (event) => {
-  if (pageCount() >= maxPages) event.preventDefault();
-  else state.draft = null;
+  if (pageCount() >= maxPages) {
+    event.preventDefault();
+    return;
+  }
+  state.draft = null;
+  if (live) {
+    event.preventDefault();
+    live.open();
+  }
 });
 
 // -- capture, crop and preview ----------------------------------------------------------
@@ -196,7 +206,8 @@ function openDraft(draft) {
 }
 
 function retake() {
-  camera.click();
+  if (live) live.open();
+  else camera.click();
 }
 
 $("screen-crop").addEventListener("click", (event) => {

@@ -133,3 +133,15 @@ def with_glare(image: Image.Image, centre: tuple[float, float], radius: float,
     ys, xs = np.mgrid[: pixels.shape[0], : pixels.shape[1]]
     spot = strength * np.exp(-((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) / (2 * (radius / 1.2) ** 2))
     return Image.fromarray(np.clip(pixels + spot[..., None], 0, 255).astype(np.uint8))
+
+
+def y4m(frames: list[Image.Image], fps: int = 10) -> bytes:
+    """``frames`` (RGB, even sizes) as a YUV4MPEG2 video, the format Chromium's fake camera plays."""
+    width, height = frames[0].size
+    out = [f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode()]
+    for frame in frames:
+        luma, blue, red = frame.convert("YCbCr").split()
+        half = (width // 2, height // 2)
+        out += [b"FRAME\n", luma.tobytes(), blue.resize(half, Image.Resampling.BOX).tobytes(),
+                red.resize(half, Image.Resampling.BOX).tobytes()]
+    return b"".join(out)
