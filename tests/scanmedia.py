@@ -145,3 +145,26 @@ def y4m(frames: list[Image.Image], fps: int = 10) -> bytes:
         out += [b"FRAME\n", luma.tobytes(), blue.resize(half, Image.Resampling.BOX).tobytes(),
                 red.resize(half, Image.Resampling.BOX).tobytes()]
     return b"".join(out)
+
+
+def with_shadow(image: Image.Image, darkest: float = 0.55, across: float = 0.45, soft: float = 40.0) -> Image.Image:
+    """``image`` with a soft shadow (a hand's or the phone's) over its left part: darker
+    by ``darkest`` left of the slanted line ``across`` of the way over, fading over ``soft`` px."""
+    pixels = np.asarray(image, dtype=np.float32)
+    height, width = pixels.shape[:2]
+    ys, xs = np.mgrid[:height, :width]
+    edge = across * width + 0.25 * (ys - height / 2)
+    shade = darkest + (1 - darkest) / (1 + np.exp(-(xs - edge) / (soft / 4)))
+    return Image.fromarray(np.clip(pixels * shade[..., None], 0, 255).astype(np.uint8))
+
+
+def with_clutter(image: Image.Image) -> Image.Image:
+    """``image`` with things lying about on the table: a pen, a blue card, a mug seen from above."""
+    cluttered = image.copy()
+    draw = ImageDraw.Draw(cluttered)
+    width, height = image.size
+    draw.line((0.06 * width, 0.90 * height, 0.45 * width, 0.97 * height), fill="#1b2a6b", width=14)
+    draw.polygon([(0.76 * width, 0.84 * height), (0.95 * width, 0.81 * height),
+                  (0.97 * width, 0.93 * height), (0.78 * width, 0.96 * height)], fill="#2b6cb0")
+    draw.ellipse((0.78 * width, 0.03 * height, 0.97 * width, 0.20 * height), fill="#8b3a2b", outline="#f0e6d8", width=8)
+    return cluttered
