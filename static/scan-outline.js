@@ -1,11 +1,13 @@
 // The page's outline in a small camera frame, found in the browser for the live viewfinder:
-// the server's detection (handoff/capture/scan/detect.py) without its sub-pixel refinement.
-// The background's colour comes from the frame's border; pixels far from it (Otsu's threshold)
-// are page; holes (text) are filled; the largest part's convex hull gives the largest
-// quadrilateral. The captured photo is still sent to the server's detection for the crop.
+// the server's detection (handoff/capture/scan/detect.py) without its sub-pixel refinement
+// and its whole-photo fallback. The table's colour is modelled from the frame's edges; pixels
+// far from it (Otsu's threshold) are page; holes (text) are filled; the largest part's convex
+// hull gives the largest quadrilateral. The photo taken still goes to the server's detection.
 
-/** Least colour distance (0–441) between page and background worth trusting (as the server). */
-const MIN_CONTRAST = 28;
+/** Least colour distance (0–441) between page and table worth trusting (as the server). */
+const MIN_STEP = 8;
+/** ... and how many times the table's own spread the step must be. */
+const NOISE_FACTOR = 2.5;
 const MAX_HULL = 48;
 
 /**
@@ -15,21 +17,24 @@ const MAX_HULL = 48;
 export function findOutline(rgba, width, height) {
   const n = width * height;
   const band = Math.max(2, Math.floor(Math.min(width, height) / 40));
-  const border = [[], [], []];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (y >= band && y < height - band && x >= band && x < width - band) continue;
-      for (let c = 0; c < 3; c++) border[c].push(rgba[(y * width + x) * 4 + c]);
-    }
-  }
-  const background = border.map(median);
+  const table = tableOf(rgba, width, height, band);
   const distance = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const dr = rgba[i * 4] - background[0], dg = rgba[i * 4 + 1] - background[1], db = rgba[i * 4 + 2] - background[2];
+    const dr = rgba[i * 4] - table[i * 3], dg = rgba[i * 4 + 1] - table[i * 3 + 1], db = rgba[i * 4 + 2] - table[i * 3 + 2];
     distance[i] = Math.sqrt(dr * dr + dg * dg + db * db);
   }
-  const threshold = otsu(distance);
-  if (threshold < MIN_CONTRAST) return null;
+  // The step to the page must stand out of the table's own grain at the frame's edges.
+  const edge = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (y < band || y >= height - band || x < band || x >= width - band) edge.push(distance[y * width + x]);
+    }
+  }
+  const least = Math.max(MIN_STEP, NOISE_FACTOR * percentile(edge, 0.9));
+  // Capped, so black ink cannot draw the threshold between ink and paper.
+  const cap = percentile(distance, 0.9);
+  const threshold = otsu(distance.map((d) => Math.min(d, cap)));
+  if (threshold < least) return null;
   let mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = distance[i] > threshold ? 1 : 0;
   // A 5×5 median (on the thresholded mask, where it is a majority vote) takes out text, grid
@@ -50,9 +55,55 @@ export function findOutline(rgba, width, height) {
   return quad.map(([x, y]) => [x + 0.5 + 0.5 * Math.sign(x - cx), y + 0.5 + 0.5 * Math.sign(y - cy)]);
 }
 
-function median(values) {
+function percentile(values, share) {
   const sorted = Float32Array.from(values).sort();
-  return sorted[sorted.length >> 1];
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+}
+
+/**
+ * The table's colour at each pixel (RGB triples), spread inwards from the frame's four
+ * edges as a Coons patch of their colours, each a running median over an eighth of the
+ * edge, so a shadow across the table stays table (as the server's ``_table``).
+ */
+function tableOf(rgba, width, height, band) {
+  const top = edgeProfile(rgba, width, band, (i, k) => k * width + i);
+  const bottom = edgeProfile(rgba, width, band, (i, k) => (height - 1 - k) * width + i);
+  const left = edgeProfile(rgba, height, band, (i, k) => i * width + k);
+  const right = edgeProfile(rgba, height, band, (i, k) => i * width + width - 1 - k);
+  const last = (width - 1) * 3, table = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const v = y / Math.max(1, height - 1);
+    for (let x = 0; x < width; x++) {
+      const u = x / Math.max(1, width - 1), at = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const corners = (1 - u) * (1 - v) * top[c] + u * (1 - v) * top[last + c]
+          + (1 - u) * v * bottom[c] + u * v * bottom[last + c];
+        table[at + c] = (1 - v) * top[x * 3 + c] + v * bottom[x * 3 + c]
+          + (1 - u) * left[y * 3 + c] + u * right[y * 3 + c] - corners;
+      }
+    }
+  }
+  return table;
+}
+
+/** One edge's colours (RGB triples along it): the median across the band, then a running median. */
+function edgeProfile(rgba, length, band, pixel) {
+  const raw = new Float32Array(length * 3), across = new Float32Array(band);
+  for (let i = 0; i < length; i++) {
+    for (let c = 0; c < 3; c++) {
+      for (let k = 0; k < band; k++) across[k] = rgba[pixel(i, k) * 4 + c];
+      raw[i * 3 + c] = across.sort()[band >> 1];
+    }
+  }
+  const reach = Math.max(1, Math.floor(length / 16)), window = new Float32Array(2 * reach + 1);
+  const out = new Float32Array(length * 3);
+  for (let i = 0; i < length; i++) {
+    for (let c = 0; c < 3; c++) {
+      for (let j = -reach; j <= reach; j++) window[j + reach] = raw[Math.min(Math.max(i + j, 0), length - 1) * 3 + c];
+      out[i * 3 + c] = window.sort()[reach];
+    }
+  }
+  return out;
 }
 
 /** 1 where most of the 5×5 neighbourhood is 1 (summed with an integral image). */
