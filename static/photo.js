@@ -5,6 +5,8 @@ import { formatBytes, formatPercent, gettext } from "./i18n.js";
 import {
   hideError, isContentError, markStarted, ready, send, settle, showError, watchStatus,
 } from "./phone-common.js";
+import { qualityHint } from "./quality.js";
+import { liveCapture } from "./viewfinder.js";
 
 /** Longest side sent; the server keeps at most 4096, so this loses nothing a desktop needs. */
 const MAX_SIDE = 2560;
@@ -21,6 +23,7 @@ const previewStep = document.getElementById("preview-step");
 const preview = document.getElementById("preview");
 const previewNote = document.getElementById("preview-note");
 const info = document.getElementById("file-info");
+const qualityNote = document.getElementById("quality-hint");
 const progress = document.getElementById("progress");
 const progressBar = document.getElementById("progress-bar");
 const progressLabel = document.getElementById("progress-label");
@@ -36,20 +39,22 @@ let sending = false;
  * The photo as it will be sent: at most MAX_SIDE px on its longest side, turned
  * upright by its EXIF orientation, as JPEG. Files the browser cannot decode
  * (HEIC on some phones, or not an image at all) go as they are: the server judges.
+ * ``hint`` warns of blur or glare (quality.js), or is null.
  */
 async function downscale(file) {
-  if (typeof createImageBitmap !== "function") return { file, width: null, height: null };
+  if (typeof createImageBitmap !== "function") return { file, width: null, height: null, hint: null };
   let bitmap;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
-    return { file, width: null, height: null };
+    return { file, width: null, height: null, hint: null };
   }
+  const hint = qualityHint(bitmap, bitmap.width, bitmap.height);
   const [width, height] = fit(bitmap.width, bitmap.height, MAX_SIDE);
   if (width === bitmap.width && height === bitmap.height
       && file.type === "image/jpeg" && file.size <= PASS_THROUGH_BYTES) {
     bitmap.close();
-    return { file, width, height };
+    return { file, width, height, hint };
   }
   try {
     const canvas = canvasOf(width, height);
@@ -59,13 +64,13 @@ async function downscale(file) {
     context.imageSmoothingQuality = "high";
     context.drawImage(bitmap, 0, 0, width, height);
     const blob = await toBlob(canvas, JPEG_QUALITY);
-    return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height };
+    return { file: new File([blob], "photo.jpg", { type: "image/jpeg" }), width, height, hint };
   } catch {
     // A phone short of memory for the canvas: the original still works, only larger.
   } finally {
     bitmap.close();
   }
-  return { file, width: null, height: null };
+  return { file, width: null, height: null, hint };
 }
 
 function showPreview(file) {
@@ -78,6 +83,7 @@ function showPreview(file) {
   previewStep.hidden = false;
   progress.hidden = true;
   info.textContent = gettext("Preparing the photo…");
+  qualityNote.hidden = true;
 }
 
 preview.addEventListener("error", () => {
@@ -114,6 +120,9 @@ function chosen(input) {
       info.textContent = result.width
         ? gettext("Ready to send: {width} × {height}, {size}.", { width: result.width, height: result.height, size })
         : gettext("Ready to send: {size}.", { size });
+      // A warning only: the user may know better (a blank wall is not sharp either).
+      qualityNote.textContent = result.hint ?? "";
+      qualityNote.hidden = !result.hint;
       sendButton.disabled = false;
     }
     return result.file;
@@ -121,6 +130,16 @@ function chosen(input) {
 }
 
 for (const input of inputs) input.addEventListener("change", () => chosen(input));
+
+// Where the browser allows it, Take a photo and its Retake open the camera inside the page.
+const live = liveCapture(camera);
+for (const label of [document.getElementById("take"), retake]) {
+  label.addEventListener("click", (event) => {
+    if (!live || label.htmlFor !== camera.id || label.getAttribute("aria-disabled") === "true") return;
+    event.preventDefault();
+    live.open();
+  });
+}
 
 async function upload() {
   if (!prepared || sending) return;

@@ -27,7 +27,7 @@ async function run(mode, act) {
   });
 }
 
-/** ``documents``: per document, its pages as {blob, width, height, corners, rotation, thumb}. */
+/** ``documents``: per document, its pages as {blob, width, height, corners, rotation, filter, thumb}. */
 export function save(documents) {
   return run("readwrite", (store) => store.put({ documents, savedAt: Date.now() }, token));
 }

@@ -67,6 +67,7 @@ export async function sendAll(config, documents, progress) {
     body.append("document_index", doc);
     body.append("page_index", index);
     body.append("rotation", String(page.rotation ?? 0)); // quarter turns clockwise: 0, 90, 180, 270
+    body.append("filter", page.filter ?? "auto");
     body.append("corners", JSON.stringify(page.corners.map(([x, y]) => [+x.toFixed(1), +y.toFixed(1)])));
     body.append("file", page.photo.blob, `page-${doc + 1}-${index + 1}.jpg`);
     try {

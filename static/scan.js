@@ -3,9 +3,12 @@ import { gettext, ngettext } from "./i18n.js";
 import { CropEditor } from "./scan-crop.js";
 import { canvasOf, toBlob } from "./canvas.js";
 import { cornersProblem, decode, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
+import { qualityHint } from "./quality.js";
+import { applyLook } from "./scan-looks.js";
 import { forget, load, save } from "./scan-saved.js";
 import { renderReview, sendAll } from "./scan-send.js";
 import { Filmstrip } from "./scan-strip.js";
+import { liveCapture } from "./viewfinder.js";
 
 const root = document.getElementById("scan");
 const config = root.dataset;
@@ -13,10 +16,12 @@ const multi = config.mode === "multi";
 const maxPages = Number(config.maxPages);
 const $ = (id) => document.getElementById(id);
 const camera = $("camera");
+/** The camera inside the page, where the browser allows it; else the file input alone. */
+const live = liveCapture(camera, { outline: true });
 
 /**
- * documents[d] is a list of pages {photo, corners, rotation, base, thumb}; new pages go to
- * the last. ``base`` is the upright thumbnail, ``thumb`` the one shown (turned by ``rotation``).
+ * documents[d] is a list of pages {photo, corners, rotation, filter, base, thumb}; new pages go
+ * to the last. ``base`` is the upright thumbnail, ``thumb`` the one shown (turned by ``rotation``).
  */
 const state = { documents: [[]], selected: null, draft: null, sending: false, started: false };
 
@@ -137,7 +142,7 @@ $("selection").addEventListener("click", (event) => {
   else if (act === "later") step(1);
   else if (act === "recrop") {
     const page = state.documents[doc][index];
-    openDraft({ photo: page.photo, corners: page.corners, replace: { doc, index } });
+    openDraft({ photo: page.photo, corners: page.corners, filter: page.filter, replace: { doc, index } });
   }
 });
 
@@ -148,8 +153,15 @@ $("next-document").addEventListener("click", () => {
 });
 
 $("add-page").addEventListener("click", (event) => {
-  if (pageCount() >= maxPages) event.preventDefault();
-  else state.draft = null;
+  if (pageCount() >= maxPages) {
+    event.preventDefault();
+    return;
+  }
+  state.draft = null;
+  if (live) {
+    event.preventDefault();
+    live.open();
+  }
 });
 
 // -- capture, crop and preview ----------------------------------------------------------
@@ -164,12 +176,13 @@ camera.addEventListener("change", async () => {
   }
   const replace = state.draft?.replace ?? null;
   const previous = state.draft?.photo;
+  const filter = state.draft?.filter ?? "auto"; // a retake keeps the look chosen
   say("home-error", null);
   cropHint = gettext("Finding the page…");
   try {
     const photo = await loadPhoto(file, Number(config.maxBytes));
     const { width, height } = photo;
-    const draft = { photo, corners: [[0, 0], [width, 0], [width, height], [0, height]], replace };
+    const draft = { photo, corners: [[0, 0], [width, 0], [width, height], [0, height]], filter, replace };
     openDraft(draft);
     release(previous); // a retaken photo that no page shows
     const { corners, detected } = await suggestCorners(config.detectUrl, photo);
@@ -193,7 +206,8 @@ function openDraft(draft) {
 }
 
 function retake() {
-  camera.click();
+  if (live) live.open();
+  else camera.click();
 }
 
 $("screen-crop").addEventListener("click", (event) => {
@@ -215,8 +229,28 @@ $("screen-crop").addEventListener("click", (event) => {
     }
     state.draft.corners = crop.corners.map(([x, y]) => [x, y]);
     show("preview");
-    straighten(state.draft.photo, state.draft.corners, $("preview"));
+    const straight = straighten(state.draft.photo, state.draft.corners, canvasOf(1, 1));
+    state.draft.straight = straight;
+    showLook();
+    // Measured on the page itself, so a dark table neither hides glare nor lowers sharpness.
+    say("preview-hint", qualityHint(straight, straight.width, straight.height));
   }
+});
+
+/** The straightened draft in its chosen look, and the choice marked. */
+function showLook() {
+  const look = state.draft.filter ?? "auto";
+  for (const button of $("looks").querySelectorAll("[data-look]")) {
+    button.setAttribute("aria-checked", String(button.dataset.look === look));
+  }
+  applyLook(state.draft.straight, $("preview"), look);
+}
+
+$("looks").addEventListener("click", (event) => {
+  const look = event.target.closest("[data-look]")?.dataset.look;
+  if (!look || !state.draft?.straight) return;
+  state.draft.filter = look;
+  showLook();
 });
 
 $("screen-preview").addEventListener("click", async (event) => {
@@ -224,9 +258,9 @@ $("screen-preview").addEventListener("click", async (event) => {
   if (act === "retake") retake();
   else if (act === "recrop") openDraft(state.draft);
   else if (act === "accept") {
-    const { photo, corners, replace } = state.draft;
+    const { photo, corners, filter, replace } = state.draft;
     const base = await thumbnail($("preview"));
-    const page = { photo, corners, rotation: 0, base, thumb: base };
+    const page = { photo, corners, rotation: 0, filter, base, thumb: base };
     if (replace) {
       const old = state.documents[replace.doc][replace.index];
       page.rotation = old.rotation ?? 0;
@@ -310,7 +344,8 @@ function persist() {
       for (const page of pages) {
         const thumb = page.baseBlob ?? (page.baseBlob = await drawn(await picture(page.base)));
         const { blob, width, height } = page.photo;
-        list.push({ blob, width, height, corners: page.corners, rotation: page.rotation ?? 0, thumb });
+        list.push({ blob, width, height, corners: page.corners, rotation: page.rotation ?? 0,
+          filter: page.filter ?? "auto", thumb });
       }
       kept.push(list);
     }
@@ -331,10 +366,10 @@ async function restore() {
   const documents = [];
   for (const pages of kept) {
     const list = [];
-    for (const { blob, width, height, corners, rotation, thumb } of pages) {
+    for (const { blob, width, height, corners, rotation, filter, thumb } of pages) {
       const base = URL.createObjectURL(thumb);
       const photo = { blob, width, height, image: await decode(blob) };
-      const page = { photo, corners, rotation, base, baseBlob: thumb, thumb: base };
+      const page = { photo, corners, rotation, filter: filter ?? "auto", base, baseBlob: thumb, thumb: base };
       await showRotation(page);
       list.push(page);
     }

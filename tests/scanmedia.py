@@ -118,3 +118,53 @@ def lit_from_side(image: Image.Image, darkest: float = 0.5) -> Image.Image:
     pixels = np.asarray(image, dtype=np.float32)
     ramp = np.linspace(1.0, darkest, pixels.shape[1], dtype=np.float32)[None, :, None]
     return Image.fromarray(np.clip(pixels * ramp, 0, 255).astype(np.uint8))
+
+
+def dimmed(image: Image.Image, level: float = 0.88) -> Image.Image:
+    """``image`` as a camera exposes white paper: its white at ``level`` of full scale."""
+    return Image.fromarray((np.asarray(image, dtype=np.float32) * level).astype(np.uint8))
+
+
+def with_glare(image: Image.Image, centre: tuple[float, float], radius: float,
+               strength: float = 160.0) -> Image.Image:
+    """``image`` with a lamp's reflection: a bright spot at ``centre`` that clips to white
+    within about ``radius`` pixels and fades out around it."""
+    pixels = np.asarray(image, dtype=np.float32)
+    ys, xs = np.mgrid[: pixels.shape[0], : pixels.shape[1]]
+    spot = strength * np.exp(-((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) / (2 * (radius / 1.2) ** 2))
+    return Image.fromarray(np.clip(pixels + spot[..., None], 0, 255).astype(np.uint8))
+
+
+def y4m(frames: list[Image.Image], fps: int = 10) -> bytes:
+    """``frames`` (RGB, even sizes) as a YUV4MPEG2 video, the format Chromium's fake camera plays."""
+    width, height = frames[0].size
+    out = [f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode()]
+    for frame in frames:
+        luma, blue, red = frame.convert("YCbCr").split()
+        half = (width // 2, height // 2)
+        out += [b"FRAME\n", luma.tobytes(), blue.resize(half, Image.Resampling.BOX).tobytes(),
+                red.resize(half, Image.Resampling.BOX).tobytes()]
+    return b"".join(out)
+
+
+def with_shadow(image: Image.Image, darkest: float = 0.55, across: float = 0.45, soft: float = 40.0) -> Image.Image:
+    """``image`` with a soft shadow (a hand's or the phone's) over its left part: darker
+    by ``darkest`` left of the slanted line ``across`` of the way over, fading over ``soft`` px."""
+    pixels = np.asarray(image, dtype=np.float32)
+    height, width = pixels.shape[:2]
+    ys, xs = np.mgrid[:height, :width]
+    edge = across * width + 0.25 * (ys - height / 2)
+    shade = darkest + (1 - darkest) / (1 + np.exp(-(xs - edge) / (soft / 4)))
+    return Image.fromarray(np.clip(pixels * shade[..., None], 0, 255).astype(np.uint8))
+
+
+def with_clutter(image: Image.Image) -> Image.Image:
+    """``image`` with things lying about on the table: a pen, a blue card, a mug seen from above."""
+    cluttered = image.copy()
+    draw = ImageDraw.Draw(cluttered)
+    width, height = image.size
+    draw.line((0.06 * width, 0.90 * height, 0.45 * width, 0.97 * height), fill="#1b2a6b", width=14)
+    draw.polygon([(0.76 * width, 0.84 * height), (0.95 * width, 0.81 * height),
+                  (0.97 * width, 0.93 * height), (0.78 * width, 0.96 * height)], fill="#2b6cb0")
+    draw.ellipse((0.78 * width, 0.03 * height, 0.97 * width, 0.20 * height), fill="#8b3a2b", outline="#f0e6d8", width=8)
+    return cluttered

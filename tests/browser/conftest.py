@@ -6,7 +6,7 @@ browser tests are skipped with a loud reason, except under ``CI``, where that fa
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,29 @@ async def desktop(browser: Browser) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(**DESKTOP)
     yield context
     await context.close()
+
+
+@pytest.fixture
+async def phone_with_camera(
+    chromium_path: str, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[BrowserContext]]]:
+    """``await phone_with_camera(video)``: a phone context whose camera plays ``video``
+    (a .y4m file's bytes) in a loop, with the camera allowed; ``args`` go to Chromium too."""
+    async with async_playwright() as playwright:
+        browsers: list[Browser] = []
+
+        async def launch(video: bytes, args: Sequence[str] = ()) -> BrowserContext:
+            path = tmp_path / f"camera-{len(browsers)}.y4m"
+            path.write_bytes(video)
+            flags = [*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
+                     f"--use-file-for-fake-video-capture={path}", *args]
+            browser = await playwright.chromium.launch(executable_path=chromium_path, headless=True, args=flags)
+            browsers.append(browser)
+            return await browser.new_context(**PHONE, permissions=["camera"])
+
+        yield launch
+        for browser in browsers:
+            await browser.close()
 
 
 @pytest.fixture

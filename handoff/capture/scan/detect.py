@@ -21,8 +21,16 @@ DETECT_SIDE = 320
 REFINE_SIDE = 1024
 #: Fraction of each side the fallback rectangle keeps free.
 INSET = 0.08
-#: Least colour distance (0–441) between page and background worth trusting.
-MIN_CONTRAST = 28.0
+#: Least colour distance (0–441) between page and table worth trusting, however even the table.
+MIN_STEP = 8.0
+#: The step from table to page must also be this many times the table's own spread.
+NOISE_FACTOR = 2.5
+#: Edges at least this light (mean of the channels) and at most this tinted (channels'
+#: spread) may be paper, for a page that fills the photo.
+PAPER_LIGHT = 150.0
+PAPER_TINT = 40.0
+#: Share of the photo's width and height the print must span for the page to fill it.
+INK_SPREAD = 0.55
 #: Hull vertices kept before fitting the quadrilateral (the fit is cubic in them).
 MAX_HULL = 48
 
@@ -44,12 +52,18 @@ def suggest_corners(data: bytes) -> Suggestion:
     small = work.resize(_fit(work.size, DETECT_SIDE), Image.Resampling.BOX)
     # A median removes text and paper grain but keeps the page's straight edges.
     small = small.filter(ImageFilter.MedianFilter(5))
-    found = find_page(np.asarray(small, dtype=np.float32))
+    pixels = np.asarray(small, dtype=np.float32)
+    found = find_page(pixels)
     if found is None:
+        if fills_frame(pixels):
+            return Suggestion([(0, 0), (width, 0), (width, height), (0, height)], True, width, height)
         return Suggestion(inset_rectangle(width, height), False, width, height)
-    coarse, background = found
+    coarse, table = found
     scale = work.width / small.width
-    quad = refine(np.asarray(work, dtype=np.float32), background,
+    # The table's colours vary smoothly, so the small copy's, enlarged, serve the refinement.
+    table_image = Image.fromarray(np.clip(table + 0.5, 0, 255).astype(np.uint8))
+    table = np.asarray(table_image.resize(work.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    quad = refine(np.asarray(work, dtype=np.float32), table,
                   [(x * scale, y * scale) for x, y in coarse], reach=3 * scale + 2)
     sx, sy = width / work.width, height / work.height
     corners = [(round(min(max(x * sx, 0), width), 1), round(min(max(y * sy, 0), height), 1))
@@ -68,18 +82,21 @@ def inset_rectangle(width: int, height: int) -> list[Point]:
 
 
 def find_page(rgb: np.ndarray) -> tuple[list[Point], np.ndarray] | None:
-    """The page's corners in ``rgb``'s pixels and the background colour, or None
-    when no page stands out."""
+    """The page's corners in ``rgb``'s pixels and the table's colour at each pixel,
+    or None when no page stands out."""
     height, width = rgb.shape[:2]
     band = max(2, min(height, width) // 40)
-    border = np.concatenate([
-        rgb[:band].reshape(-1, 3), rgb[-band:].reshape(-1, 3),
-        rgb[:, :band].reshape(-1, 3), rgb[:, -band:].reshape(-1, 3),
-    ])
-    background = np.median(border, axis=0)
-    distance = np.linalg.norm(rgb - background, axis=2)
-    threshold = _otsu(distance)
-    if threshold < MIN_CONTRAST:
+    table = _table(rgb, band)
+    distance = np.linalg.norm(rgb - table, axis=2)
+    # The table's own spread (grain, JPEG noise) at the photo's edge sets how small a
+    # step from table to page can be trusted: a white page on a white table is a small one.
+    edge = np.concatenate([distance[:band].ravel(), distance[-band:].ravel(),
+                           distance[:, :band].ravel(), distance[:, -band:].ravel()])
+    least = max(MIN_STEP, NOISE_FACTOR * float(np.percentile(edge, 90)))
+    # Capped, so the ink's large distance (black lines on a grey table) cannot draw the
+    # threshold between ink and paper instead of between paper and table.
+    threshold = _otsu(np.minimum(distance, np.percentile(distance, 90)))
+    if threshold < least:
         return None
     mask = _open(distance > threshold)
     # Whatever the border's background cannot reach is page, text holes included.
@@ -100,7 +117,58 @@ def find_page(rgb: np.ndarray) -> tuple[list[Point], np.ndarray] | None:
     # Pixel centres lie half a pixel inside the page's true edge.
     centre = np.mean(quad, axis=0)
     corners = [tuple(p + 0.5 + 0.5 * np.sign(p - centre)) for p in quad]
-    return corners, background  # type: ignore[return-value]
+    return corners, table  # type: ignore[return-value]
+
+
+def fills_frame(rgb: np.ndarray) -> bool:
+    """Whether the page fills the whole photo: paper (light, nearly grey) all round
+    its edges, and ink (much darker than that paper) on 0.3–40 % of it, spread over
+    most of its width and height. A plain table or wall has no ink; a grey or
+    coloured table is not paper."""
+    band = max(2, min(rgb.shape[:2]) // 40)
+    edges = np.concatenate([rgb[:band].reshape(-1, 3), rgb[-band:].reshape(-1, 3),
+                            rgb[:, :band].reshape(-1, 3), rgb[:, -band:].reshape(-1, 3)])
+    light = float(np.median(edges.mean(axis=1)))
+    tint = float(np.median(edges.max(axis=1) - edges.min(axis=1)))
+    if light < PAPER_LIGHT or tint > PAPER_TINT:
+        return False
+    ink = rgb.mean(axis=2) < 0.5 * light
+    if not 0.003 <= float(ink.mean()) <= 0.4:
+        return False
+    # Print reaches across the photo, as it does on a page larger than the frame;
+    # a page lying on a white table keeps its print well inside the photo.
+    ys, xs = np.nonzero(ink)
+    spread_x = np.subtract(*np.percentile(xs, [98, 2])) / rgb.shape[1]
+    spread_y = np.subtract(*np.percentile(ys, [98, 2])) / rgb.shape[0]
+    return bool(min(spread_x, spread_y) >= INK_SPREAD)
+
+
+def _table(rgb: np.ndarray, band: int) -> np.ndarray:
+    """The table's colour at every pixel, spread inwards from the photo's four edges
+    (a Coons patch of the edges' colours), so a shadow or light falling across the
+    table is part of the table, not a page.
+
+    Each edge's colour is a running median over an eighth of its length, so a pen or a
+    page corner reaching the edge does not colour the table around it.
+    """
+    height, width = rgb.shape[:2]
+    top = _smooth(np.median(rgb[:band], axis=0), width // 8)
+    bottom = _smooth(np.median(rgb[-band:], axis=0), width // 8)
+    left = _smooth(np.median(rgb[:, :band], axis=1), height // 8)
+    right = _smooth(np.median(rgb[:, -band:], axis=1), height // 8)
+    u = (np.arange(width, dtype=np.float32) / max(1, width - 1))[None, :, None]
+    v = (np.arange(height, dtype=np.float32) / max(1, height - 1))[:, None, None]
+    corners = ((1 - u) * (1 - v) * top[0] + u * (1 - v) * top[-1]
+               + (1 - u) * v * bottom[0] + u * v * bottom[-1])
+    return (1 - v) * top[None] + v * bottom[None] + (1 - u) * left[:, None] + u * right[:, None] - corners
+
+
+def _smooth(profile: np.ndarray, window: int) -> np.ndarray:
+    """A running median of an edge's colours (clamped at its ends)."""
+    reach = max(1, window // 2)
+    padded = np.pad(profile, [(reach, reach), (0, 0)], mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1, axis=0)
+    return np.median(windows, axis=-1).astype(np.float32)
 
 
 def _otsu(values: np.ndarray) -> float:

@@ -11,7 +11,8 @@ def refine(rgb: np.ndarray, background: np.ndarray, quad: list[Point], reach: fl
 
     The coarse outline loses the tips of the corners; the middle of each edge
     does not, and four straight lines meet exactly at the corners. Falls back to
-    ``quad`` wherever the edges cannot be found.
+    ``quad`` wherever the edges cannot be found. ``background`` is the table's
+    colour: one for the whole photo, or one per pixel.
     """
     distance = np.linalg.norm(rgb - background, axis=2)
     points = np.array(quad)
