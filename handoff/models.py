@@ -207,6 +207,12 @@ class SessionOut(BaseModel):
     events_url: str
     metadata: dict[str, str] | None = None
     client_secret: str | None = None
+    short_code: str | None = Field(
+        None, description="the link typed by hand: 8 characters shown as XXXX-XXXX, "
+        "entered at short_code_url while the session waits for the phone",
+        examples=["7KQ2-M9XD"],
+    )
+    short_code_url: str | None = Field(None, description="where the phone types short_code (<base>/c)")
 
 
 class Tombstone(BaseModel):

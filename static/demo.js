@@ -12,6 +12,8 @@ const startErrorText = document.getElementById("start-error-text");
 const sessionCard = document.getElementById("session-card");
 const qr = document.getElementById("qr");
 const phoneLink = document.getElementById("phone-link");
+const codeUrl = document.getElementById("code-url");
+const shortCode = document.getElementById("short-code");
 const transportNote = document.getElementById("transport");
 const timeline = document.getElementById("timeline");
 const cancelButton = document.getElementById("cancel");
@@ -161,6 +163,9 @@ function follow({ session, session_url: sessionUrl, events_url: eventsUrl, qr_ur
   qr.src = qrUrl;
   phoneLink.href = session.url;
   phoneLink.textContent = session.url;
+  codeUrl.href = session.short_code_url;
+  codeUrl.textContent = session.short_code_url.replace(/^https?:\/\//, "");
+  shortCode.textContent = session.short_code;
   resetTimeline();
   resultCard.hidden = true;
   cancelButton.hidden = false;

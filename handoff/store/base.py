@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from .. import shortcode
 from ..domain import NewFile, Status, closed_error
 from ..errors import BadRequest, Conflict, HandoffError, NotFound
 
@@ -101,6 +102,8 @@ class Session:
     ocr_languages: tuple[str, ...] | None = None
     #: The phone pages' language when the desktop chose one; otherwise the browser's.
     locale: str | None = None
+    #: The link typed by hand (see :mod:`handoff.shortcode`): 8 characters, no hyphen.
+    short_code: str = ""
 
     @property
     def expires_at(self) -> float:
@@ -116,6 +119,7 @@ class Tombstone:
     phone_token: str
     client_secret: str
     version: int
+    short_code: str = ""
 
     @property
     def status(self) -> Status:
@@ -129,9 +133,11 @@ _SPEC_FIELDS = tuple(name for name in NewSession.__dataclass_fields__)
 
 
 def new_session_record(spec: NewSession, session_id: str, *, created_at: float) -> Session:
-    """A pending session from its spec, with fresh credentials (the phone token: 144 bits)."""
+    """A pending session from its spec, with fresh credentials (the phone token: 144 bits)
+    and a fresh short code (40 bits; the backend makes sure no live session shares it)."""
     return Session(
         id=session_id,
+        short_code=shortcode.new_code(),
         phone_token=secrets.token_urlsafe(18),
         client_secret=secrets.token_urlsafe(32),
         created_at=created_at,
@@ -335,6 +341,10 @@ class SessionStore(abc.ABC):
 
     @abc.abstractmethod
     async def get_by_token(self, phone_token: str) -> Record | None: ...
+
+    @abc.abstractmethod
+    async def get_by_short_code(self, short_code: str) -> Record | None:
+        """The session a short code (normalized, no hyphen) belongs to, if any."""
 
     @abc.abstractmethod
     async def session_for_secret(self, client_secret: str) -> str | None:

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+from .. import shortcode
 from ..domain import NewFile, Status
 from .base import (
     LEASE_TTL,
@@ -66,6 +67,7 @@ class MemoryStore(SessionStore):
         self._records: dict[str, Record] = {}
         self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
+        self._by_code: dict[str, str] = {}
         self._by_owner: dict[str, dict[str, None]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._files: dict[str, tuple[StoredFile, bytes]] = {}
@@ -95,6 +97,10 @@ class MemoryStore(SessionStore):
 
     async def get_by_token(self, phone_token: str) -> Record | None:
         session_id = self._by_token.get(phone_token)
+        return None if session_id is None else self._current(session_id)
+
+    async def get_by_short_code(self, short_code: str) -> Record | None:
+        session_id = self._by_code.get(short_code)
         return None if session_id is None else self._current(session_id)
 
     async def session_for_secret(self, client_secret: str) -> str | None:
@@ -132,10 +138,13 @@ class MemoryStore(SessionStore):
 
     async def create(self, spec: NewSession) -> Session:
         session = new_session_record(spec, str(uuid.uuid4()), created_at=time.time())
+        while session.short_code in self._by_code:  # one in a trillion: draw again
+            session = dataclasses.replace(session, short_code=shortcode.new_code())
         self._records[session.id] = session
         self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session.id
         self._by_secret[session.client_secret] = session.id
+        self._by_code[session.short_code] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
         self._timers[session.id] = self._loop.call_later(
             spec.session_ttl, self._on_due, session.id, context=self._timer_context
@@ -254,7 +263,7 @@ class MemoryStore(SessionStore):
         self._grave_timer = self._due_handle = None
         for collection in (
             self._graves, self._due, self._timers, self._file_timers, self._records,
-            self._by_token, self._by_secret, self._by_owner, self._files, self._scan_pages,
+            self._by_token, self._by_secret, self._by_code, self._by_owner, self._files, self._scan_pages,
             self._leases,
         ):
             collection.clear()
@@ -320,6 +329,7 @@ class MemoryStore(SessionStore):
             phone_token=session.phone_token,
             client_secret=session.client_secret,
             version=session.version + 1,
+            short_code=session.short_code,
         )
         self._records[session_id] = tombstone
         self._scan_pages.pop(session_id, None)
@@ -365,6 +375,7 @@ class MemoryStore(SessionStore):
         self._records = dict(self._records)
         self._by_token = dict(self._by_token)
         self._by_secret = dict(self._by_secret)
+        self._by_code = dict(self._by_code)
         self._timers = dict(self._timers)
         self._by_owner = {owner: dict(ids) for owner, ids in self._by_owner.items()}
         self._peak = size
@@ -374,6 +385,7 @@ class MemoryStore(SessionStore):
         if record is not None:
             self._by_token.pop(record.phone_token, None)
             self._by_secret.pop(record.client_secret, None)
+            self._by_code.pop(record.short_code, None)
 
     def _store_file(self, session: Session, new: NewFile, now: float) -> ResultInfo:
         info = ResultInfo(

@@ -26,13 +26,14 @@ end
 -- 'gone', 'live', 'expired' (it already was) or 'now' (this call expired it).
 local function expire_if_due(at)
   local f = redis.call('HMGET', KEYS[1], 'status', 'created_at', 'session_ttl', 'id',
-                       'owner', 'phone_token', 'client_secret', 'version')
+                       'owner', 'phone_token', 'client_secret', 'version', 'short_code')
   if not f[1] then return 'gone' end
   if f[1] == 'expired' then return 'expired' end
   if at < tonumber(f[2]) + tonumber(f[3]) then return 'live' end
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'id', f[4], 'owner', f[5], 'phone_token', f[6],
-             'client_secret', f[7], 'status', 'expired', 'version', tonumber(f[8]) + 1)
+             'client_secret', f[7], 'status', 'expired', 'version', tonumber(f[8]) + 1,
+             'short_code', f[9] or '')
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   publish(at)
   return 'now'

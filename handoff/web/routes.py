@@ -10,7 +10,7 @@ from ..errors import NotFound
 from . import api, openapi, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
-from .phone import scan
+from .phone import codes, scan
 
 
 def setup_routes(app: web.Application) -> None:
@@ -43,6 +43,11 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/s/{token}/scan/upload", scan.scan_upload, name="scan_upload")
     router.add_delete("/s/{token}/scan/pages", scan.scan_clear, name="scan_pages")
     router.add_post("/s/{token}/scan/finalize", scan.scan_finalize, name="scan_finalize")
+
+    # The short code typed by hand when the QR code cannot be scanned.
+    router.add_get("/c", codes.code_page, name="code_page")
+    router.add_post("/c", codes.code_form, name="code_form")
+    router.add_get("/c/{code}", codes.code_link, name="code_link", allow_head=False)
 
     setup_demo_routes(app)
     router.add_get("/static/{filename:.+}", static_file, name="static")

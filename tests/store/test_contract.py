@@ -47,6 +47,27 @@ async def test_a_created_session_is_found_by_id_token_and_secret(store):
     assert await store.session_for_secret("no-such-secret") is None
 
 
+async def test_a_session_is_found_by_its_short_code(store):
+    session = await store.create(spec())
+    assert len(session.short_code) == 8 and session.short_code.isalnum()
+    assert await store.get_by_short_code(session.short_code) == session
+    opened = await store.mark_opened(session.id)
+    assert await store.get_by_short_code(session.short_code) == opened
+    assert await store.get_by_short_code("00000000" if session.short_code != "00000000" else "11111111") is None
+
+
+async def test_live_sessions_have_different_short_codes(store):
+    made = [await store.create(spec()) for _ in range(50)]
+    assert len({s.short_code for s in made}) == 50
+
+
+async def test_an_expired_sessions_short_code_answers_its_tombstone(store):
+    session = await store.create(spec(ttl=0.1))
+    time.sleep(0.15)
+    tombstone = await store.get_by_short_code(session.short_code)
+    assert isinstance(tombstone, Tombstone) and tombstone.short_code == session.short_code
+
+
 async def test_records_are_snapshots_that_a_change_does_not_alter(store):
     session = await store.create(spec())
     opened = await store.mark_opened(session.id)
