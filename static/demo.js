@@ -14,6 +14,8 @@ const qr = document.getElementById("qr");
 const phoneLink = document.getElementById("phone-link");
 const codeUrl = document.getElementById("code-url");
 const shortCode = document.getElementById("short-code");
+const matchBox = document.getElementById("match-box");
+const matchNumber = document.getElementById("match-number");
 const transportNote = document.getElementById("transport");
 const timeline = document.getElementById("timeline");
 const cancelButton = document.getElementById("cancel");
@@ -117,6 +119,10 @@ function onChange(session, { transport }) {
     transportNote.textContent = `Session ${session.status}; updates came by ${TRANSPORT_NAMES[transport]}.`;
   }
   if (session.status === "cancelled") resultCard.hidden = true;
+  if (session.cancel_reason === "match_failed") {
+    transportNote.textContent = "The phone picked a wrong number, so the session was cancelled: "
+      + "the link may have reached someone else's phone.";
+  }
 }
 
 function onTransport(name) {
@@ -136,6 +142,7 @@ async function start(event) {
     action_type: data.get("action_type"),
     output_format: data.get("output_format"),
     intro_text: data.get("intro_text").trim(),
+    confirm_match: data.get("confirm_match") === "on",
   };
   try {
     const response = await fetch(root.dataset.createUrl, {
@@ -166,6 +173,8 @@ function follow({ session, session_url: sessionUrl, events_url: eventsUrl, qr_ur
   codeUrl.href = session.short_code_url;
   codeUrl.textContent = session.short_code_url.replace(/^https?:\/\//, "");
   shortCode.textContent = session.short_code;
+  matchNumber.textContent = session.match_number || "";
+  matchBox.hidden = !session.match_number;
   resetTimeline();
   resultCard.hidden = true;
   cancelButton.hidden = false;

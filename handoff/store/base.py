@@ -69,6 +69,8 @@ class NewSession:
     #: Scan sessions whose PDFs are made searchable: the OCR languages.
     ocr_languages: tuple[str, ...] | None = None
     locale: str | None = None
+    #: Sessions created with ``confirm_match``: the two digits the desktop shows.
+    match_number: str | None = None
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -104,6 +106,10 @@ class Session:
     locale: str | None = None
     #: The link typed by hand (see :mod:`handoff.shortcode`): 8 characters, no hyphen.
     short_code: str = ""
+    #: The two digits the phone must pick before capturing (``confirm_match``), if any.
+    match_number: str | None = None
+    #: Why a cancelled session was cancelled, when not by the desktop (``match_failed``).
+    cancel_reason: str | None = None
 
     @property
     def expires_at(self) -> float:
@@ -415,9 +421,9 @@ class SessionStore(abc.ABC):
         "text": j}``); other values, such as OCR's outcome, are kept as they are."""
 
     @abc.abstractmethod
-    async def cancel(self, session_id: str) -> Record | None:
-        """Move to cancelled and drop the result files; repeating it is harmless.
-        Raises Gone once the session has expired."""
+    async def cancel(self, session_id: str, reason: str | None = None) -> Record | None:
+        """Move to cancelled and drop the result files; repeating it is harmless (the first
+        ``reason`` stays). Raises Gone once the session has expired."""
 
     @abc.abstractmethod
     async def delete_file(self, download_id: str) -> bool: ...

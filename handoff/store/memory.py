@@ -215,7 +215,7 @@ class MemoryStore(SessionStore):
             completed_at=now,
         )
 
-    async def cancel(self, session_id: str) -> Record | None:
+    async def cancel(self, session_id: str, reason: str | None = None) -> Record | None:
         record = self._current(session_id)
         if record is None or record.status == Status.CANCELLED:
             return record
@@ -224,7 +224,9 @@ class MemoryStore(SessionStore):
         for info in record.result:
             self._drop_file(info.download_id)
         self._scan_pages.pop(session_id, None)
-        return self._change(record, Status.CANCELLED, result=(), scan_documents=None)
+        return self._change(
+            record, Status.CANCELLED, result=(), scan_documents=None, cancel_reason=reason
+        )
 
     async def delete_file(self, download_id: str) -> bool:
         return self._drop_file(download_id)

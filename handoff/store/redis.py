@@ -371,8 +371,8 @@ class RedisStore(SessionStore):
         )
 
     @guarded
-    async def cancel(self, session_id: str) -> Record | None:
-        reply = await self._run("CANCEL", session_id)
+    async def cancel(self, session_id: str, reason: str | None = None) -> Record | None:
+        reply = await self._run("CANCEL", session_id, reason or "")
         outcome = reply[0]
         if outcome == b"gone":
             return None

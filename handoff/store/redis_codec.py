@@ -32,6 +32,8 @@ def session_fields(session: Session) -> dict[str, str]:
         "ocr_languages": json.dumps(session.ocr_languages) if session.ocr_languages else "",
         "locale": session.locale or "",
         "short_code": session.short_code,
+        "match_number": session.match_number or "",
+        "cancel_reason": session.cancel_reason or "",
     }
 
 
@@ -82,6 +84,8 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
         ocr_languages=tuple(json.loads(ocr)) if (ocr := fields.get("ocr_languages")) else None,
         locale=fields.get("locale") or None,
         short_code=fields.get("short_code", ""),
+        match_number=fields.get("match_number") or None,
+        cancel_reason=fields.get("cancel_reason") or None,
     )
 
 

@@ -130,6 +130,7 @@ redis.call('DEL', KEYS[2], KEYS[3])
 return {'ok', publish(at)}
 """
 
+#: ARGV[3] why ('' when the desktop cancelled).
 #: -> {'gone'} | {'expired'} | {'same', hash} | {'ok', old result JSON, hash}
 CANCEL = PREAMBLE + """
 local at = clock()
@@ -138,7 +139,8 @@ local f = redis.call('HMGET', KEYS[1], 'status', 'result')
 if not f[1] then return {'gone'} end
 if f[1] == 'expired' then return {'expired'} end
 if f[1] == 'cancelled' then return {'same', redis.call('HGETALL', KEYS[1])} end
-redis.call('HSET', KEYS[1], 'status', 'cancelled', 'result', '[]', 'scan_documents', '')
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'result', '[]', 'scan_documents', '',
+           'cancel_reason', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('DEL', KEYS[3])
 return {'ok', f[2], publish(at)}

@@ -137,6 +137,8 @@ class Presenter:
             client_secret=session.client_secret,
             short_code=shortcode.display(session.short_code) if session.short_code else None,
             short_code_url=self._code_url,
+            match_number=session.match_number,
+            cancel_reason=session.cancel_reason,  # type: ignore[arg-type]
         )
 
     def session_json(self, record: Record) -> bytes:
@@ -179,6 +181,8 @@ class Presenter:
             "timestamp": rfc3339(at).isoformat().replace("+00:00", "Z"),
             "version": record.version,
         }
+        if isinstance(record, Session) and record.cancel_reason:
+            head["cancel_reason"] = record.cancel_reason
         if completed and isinstance(record, Session):
             scan = self.scan_result(record)
             data = scan if scan is not None else self.result_items(record)

@@ -36,6 +36,7 @@ def setup_routes(app: web.Application) -> None:
     # No HEAD on the pages: loading one moves the session on, a probe must not.
     router.add_get("/s/{token}", phone.phone_page, name="phone_page", allow_head=False)
     router.add_get("/s/{token}/action", phone.phone_action, name="phone_action", allow_head=False)
+    router.add_post("/s/{token}/match", phone.phone_match, name="phone_match")
     router.add_post("/s/{token}/started", phone.phone_started, name="phone_started")
     router.add_get("/s/{token}/status", phone.phone_status, name="phone_status")
     router.add_post("/s/{token}/result", phone.phone_result, name="phone_result")

@@ -172,6 +172,26 @@ async def test_a_deleted_file_is_gone(store):
     assert await store.delete_file(download_id) is False
 
 
+async def test_cancel_keeps_its_reason_and_a_repeat_does_not_change_it(store):
+    session = await store.create(spec())
+    assert (await store.get(session.id)).cancel_reason is None
+    async with store.subscribe(session.id) as events:
+        cancelled = await store.cancel(session.id, reason="match_failed")
+        assert (await next_event(events)).record.cancel_reason == "match_failed"
+    assert cancelled.cancel_reason == "match_failed"
+    assert (await store.cancel(session.id)).cancel_reason == "match_failed"
+    assert (await store.get(session.id)).cancel_reason == "match_failed"
+    plain = await store.cancel((await store.create(spec())).id)
+    assert plain.cancel_reason is None
+
+
+async def test_a_match_number_given_on_create_is_kept(store):
+    session = await store.create(spec(match_number="47"))
+    assert session.match_number == "47"
+    assert (await store.get(session.id)).match_number == "47"
+    assert (await store.create(spec())).match_number is None
+
+
 async def test_cancel_drops_the_files_and_repeating_it_is_harmless(store):
     done = await completed(store)
     cancelled = await store.cancel(done.id)

@@ -176,6 +176,12 @@ async def every_page(client, make_client) -> dict[str, tuple[str, str]]:
     pages["cancelled"] = (f"/s/{token_of(cancelled)}", "text/html")
     pages["not found"] = ("/s/no-such-token", "text/html")
     pages["code"] = ("/c", "text/html")
+    match = await create(client, confirm_match=True)
+    pages["match"] = (f"/s/{token_of(match)}", "text/html")
+    failed = await create(client, confirm_match=True)
+    number = "10" if failed["match_number"] != "10" else "11"
+    await client.post(f"/s/{token_of(failed)}/match", data={"number": number})
+    pages["match failed"] = (f"/s/{token_of(failed)}", "text/html")
     pages["wrong code"] = ("/c/ZZZZ-ZZZZ", "text/html")
     expired = await create(client, session_ttl=1)
     pages["expired"] = (f"/s/{token_of(expired)}", "text/html")

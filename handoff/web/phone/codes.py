@@ -5,8 +5,6 @@ capture. Wrong codes count against the client's address (see
 :mod:`..ratelimit`), so guessing one is hopeless: docs/api.md gives the sums.
 """
 
-from urllib.parse import parse_qs
-
 from aiohttp import web
 
 from ... import shortcode
@@ -14,7 +12,7 @@ from ...domain import Status
 from ...keys import code_limiter_key, locale_key, store_key
 from ...locale import DEFAULT_LOCALE, N_, translations
 from ...store import Session
-from ..bodies import read_limited
+from ..bodies import read_fields
 from .language import render_page
 
 #: Wrong codes a client address may try per ``CODE_WINDOW`` seconds.
@@ -34,9 +32,8 @@ async def code_page(request: web.Request) -> web.Response:
 
 async def code_form(request: web.Request) -> web.Response:
     """The form posted from ``/c`` (``code=...``, URL-encoded)."""
-    body = await read_limited(request, FORM_LIMIT)
-    fields = parse_qs(body.decode("utf-8", "replace"))
-    return await _follow(request, (fields.get("code") or [""])[0])
+    fields = await read_fields(request, limit=FORM_LIMIT)
+    return await _follow(request, fields.get("code", ""))
 
 
 async def code_link(request: web.Request) -> web.Response:

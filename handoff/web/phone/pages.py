@@ -9,13 +9,14 @@ from functools import partial
 
 from aiohttp import web
 
-from ..bodies import read_form, read_model
+from ..bodies import read_fields, read_form, read_model
 from ...errors import BadRequest, NotFound
 from ...capture.photo import process_photo
 from .intro import render_intro
 from ...keys import executor_key, settings_key, store_key
 from ...locale import N_, translations
 from .language import render_page, use_session
+from .match import FAILED_MESSAGE, FAILED_TITLE, MATCH_FAILED, awaits_match, ensure_matched, match_page
 from ..middlewares import wants_page
 from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
 from ..responses import json_model
@@ -73,6 +74,8 @@ def _closed_page(request: web.Request, record: Record | None) -> web.Response | 
     if isinstance(record, Tombstone):
         return _message(request, 410, N_("This link has expired"),
                         N_("Start again on your computer to get a new QR code."), "expired")
+    if record.status == Status.CANCELLED and record.cancel_reason == MATCH_FAILED:
+        return _message(request, 410, FAILED_TITLE, FAILED_MESSAGE, "error")
     if record.status == Status.CANCELLED:
         return _message(request, 410, N_("Cancelled"),
                         N_("This request was cancelled on the computer. You can close this page."),
@@ -96,11 +99,14 @@ def _message(
 
 
 async def _open(request: web.Request) -> Session | web.Response:
-    """The session behind the link, marked opened; or the page to show instead."""
+    """The session behind the link, marked opened; or the page to show instead
+    (the number match first, for a session that asks for one)."""
     record = await _record(request)
     if (page := _closed_page(request, record)) is not None:
         return page
     assert isinstance(record, Session)
+    if awaits_match(record):
+        return match_page(request, record, requester_context(request, record))
     opened = await request.app[store_key].mark_opened(record.id)
     if (page := _closed_page(request, opened)) is not None:
         return page  # it expired or was cancelled in between
@@ -146,9 +152,28 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
     )
 
 
+async def phone_match(request: web.Request) -> web.Response:
+    """The number the phone picked: the right one opens the session, a wrong one cancels it."""
+    record = await _record(request)
+    if (page := _closed_page(request, record)) is not None:
+        return page
+    assert isinstance(record, Session)
+    if not awaits_match(record):
+        raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=record.phone_token))
+    fields = await read_fields(request, limit=1024)
+    store = request.app[store_key]
+    if fields.get("number") == record.match_number:
+        await store.mark_opened(record.id)
+        raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=record.phone_token))
+    cancelled = await store.cancel(record.id, reason=MATCH_FAILED)
+    page = _closed_page(request, cancelled)
+    assert page is not None
+    return page
+
+
 async def phone_started(request: web.Request) -> web.Response:
     """The user began capturing (first stroke, photo chosen): the desktop sees action_started."""
-    session = ensure_accepts_upload(await _record(request))
+    session = ensure_matched(ensure_accepts_upload(await _record(request)))
     await request.app[store_key].mark_action_started(session.id)
     return web.Response(status=204)
 
@@ -162,7 +187,7 @@ async def phone_status(request: web.Request) -> web.Response:
 
 async def phone_result(request: web.Request) -> web.Response:
     """Receive the photo or signature, convert it off the loop, complete the session."""
-    session = ensure_accepts_upload(await _record(request))
+    session = ensure_matched(ensure_accepts_upload(await _record(request)))
     limit = request.app[settings_key].max_upload_bytes
     loop = asyncio.get_running_loop()
     executor = request.app[executor_key]
