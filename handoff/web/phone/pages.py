@@ -5,6 +5,7 @@ reveals the session id, the client secret or a result.
 """
 
 import asyncio
+import time
 from functools import partial
 
 from aiohttp import web
@@ -66,6 +67,11 @@ def requester_context(request: web.Request, session: Session) -> dict[str, str |
             "page_description": catalogue.gettext(DESCRIPTION)}
 
 
+def seconds_left(session: Session) -> int:
+    """Whole seconds until the link expires, by the server's clock (the phone's may be off)."""
+    return max(0, int(session.expires_at - time.time()))
+
+
 def _closed_page(request: web.Request, record: Record | None) -> web.Response | None:
     """The page for a link that no longer leads to a capture screen, if any."""
     if record is None:
@@ -125,7 +131,7 @@ async def phone_page(request: web.Request) -> web.Response:
             "intro.html",
             {**requester_context(request, session), "session": session,
              "intro": render_intro(session.intro_text), "token": session.phone_token,
-             "poll_ms": STATUS_POLL_MS},
+             "poll_ms": STATUS_POLL_MS, "seconds_left": seconds_left(session)},
         )
     return await _capture_page(request, session)
 
@@ -146,7 +152,7 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
         {**requester_context(request, session), "session": session, "token": session.phone_token,
          "intro": render_intro(session.intro_text) if session.intro_text else None,
          "max_upload_bytes": request.app[settings_key].max_upload_bytes,
-         "poll_ms": STATUS_POLL_MS,
+         "poll_ms": STATUS_POLL_MS, "seconds_left": seconds_left(session),
          "scan_max_pages": request.app[settings_key].scan_max_pages,
          "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
     )
