@@ -15,6 +15,7 @@ from .web.accesslog import AccessLogger
 from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
+    code_limiter_key,
     executor_key,
     keyring_key,
     ocr_executor_key,
@@ -25,8 +26,10 @@ from .keys import (
     websockets_key,
 )
 from .web.middlewares import error_middleware, security_headers
+from .web.phone.codes import CODE_FAILURES, CODE_WINDOW
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
+from .web.ratelimit import FailureLimiter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
 from .settings import Settings
@@ -94,6 +97,7 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[keyring_key] = KeyRing(settings.api_keys)
     app[websockets_key] = weakref.WeakSet()
+    app[code_limiter_key] = FailureLimiter(limit=CODE_FAILURES, window=CODE_WINDOW)
 
     # Routes, cross-origin access to the API when configured, then everything that builds links.
     setup_routes(app)

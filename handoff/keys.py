@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .web.auth import KeyRing
 from .web.presenter import Presenter
+from .web.ratelimit import FailureLimiter
 from .settings import Settings
 from .store import SessionStore
 
@@ -21,5 +22,7 @@ ocr_executor_key = web.AppKey("ocr_executor", ThreadPoolExecutor)
 #: The languages Tesseract can read on this machine (empty: no OCR), found at startup.
 ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+#: Wrong short codes per client address (see web/phone/codes.py).
+code_limiter_key = web.AppKey("code_limiter", FailureLimiter)
 #: The language a phone route answers in (see web/phone/language.py).
 locale_key = web.RequestKey("locale", str)

@@ -69,6 +69,11 @@ class CreateSessionRequest(BaseModel):
         None, min_length=1, max_length=8, validate_default=True,
         description='Tesseract languages for ocr, default ["eng"]',
     )
+    confirm_match: bool = Field(
+        False,
+        description="ask the phone to pick the session's match_number (shown by the desktop) "
+        "among three before capturing; a wrong pick cancels the session (match_failed)",
+    )
     locale: str | None = Field(
         None,
         description="the phone pages' language (" + ", ".join(LOCALES) + "); "
@@ -207,6 +212,18 @@ class SessionOut(BaseModel):
     events_url: str
     metadata: dict[str, str] | None = None
     client_secret: str | None = None
+    short_code: str | None = Field(
+        None, description="the link typed by hand: 8 characters shown as XXXX-XXXX, "
+        "entered at short_code_url while the session waits for the phone",
+        examples=["7KQ2-M9XD"],
+    )
+    short_code_url: str | None = Field(None, description="where the phone types short_code (<base>/c)")
+    match_number: str | None = Field(
+        None, description="confirm_match sessions: the two digits to show the user", examples=["47"]
+    )
+    cancel_reason: Literal["match_failed"] | None = Field(
+        None, description="why a session was cancelled when the desktop did not cancel it"
+    )
 
 
 class Tombstone(BaseModel):
@@ -243,6 +260,7 @@ class StatusEvent(BaseModel):
     timestamp: datetime
     data: list[ResultItem] | ScanResult | None = None
     version: int
+    cancel_reason: Literal["match_failed"] | None = None
     session: SessionOut | Tombstone
 
 

@@ -60,6 +60,9 @@ async def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             say(f"Scan this with the phone, or open {session.url}")
             segno.make(session.url, error="m").terminal(out=out, compact=True)
             out.flush()
+            state = session.state
+            if isinstance(state, SessionOut) and state.short_code:
+                say(f"No camera? Open {state.short_code_url} and type {state.short_code}")
             async with asyncio.timeout(args.timeout):
                 async for event in session.events():
                     say(f"{datetime.now():%H:%M:%S}  {event.status:<15} {PROGRESS[event.status]}")

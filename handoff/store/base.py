@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from .. import shortcode
 from ..domain import NewFile, Status, closed_error
 from ..errors import BadRequest, Conflict, HandoffError, NotFound
 
@@ -68,6 +69,8 @@ class NewSession:
     #: Scan sessions whose PDFs are made searchable: the OCR languages.
     ocr_languages: tuple[str, ...] | None = None
     locale: str | None = None
+    #: Sessions created with ``confirm_match``: the two digits the desktop shows.
+    match_number: str | None = None
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -101,6 +104,12 @@ class Session:
     ocr_languages: tuple[str, ...] | None = None
     #: The phone pages' language when the desktop chose one; otherwise the browser's.
     locale: str | None = None
+    #: The link typed by hand (see :mod:`handoff.shortcode`): 8 characters, no hyphen.
+    short_code: str = ""
+    #: The two digits the phone must pick before capturing (``confirm_match``), if any.
+    match_number: str | None = None
+    #: Why a cancelled session was cancelled, when not by the desktop (``match_failed``).
+    cancel_reason: str | None = None
 
     @property
     def expires_at(self) -> float:
@@ -116,6 +125,7 @@ class Tombstone:
     phone_token: str
     client_secret: str
     version: int
+    short_code: str = ""
 
     @property
     def status(self) -> Status:
@@ -129,9 +139,11 @@ _SPEC_FIELDS = tuple(name for name in NewSession.__dataclass_fields__)
 
 
 def new_session_record(spec: NewSession, session_id: str, *, created_at: float) -> Session:
-    """A pending session from its spec, with fresh credentials (the phone token: 144 bits)."""
+    """A pending session from its spec, with fresh credentials (the phone token: 144 bits)
+    and a fresh short code (40 bits; the backend makes sure no live session shares it)."""
     return Session(
         id=session_id,
+        short_code=shortcode.new_code(),
         phone_token=secrets.token_urlsafe(18),
         client_secret=secrets.token_urlsafe(32),
         created_at=created_at,
@@ -337,6 +349,10 @@ class SessionStore(abc.ABC):
     async def get_by_token(self, phone_token: str) -> Record | None: ...
 
     @abc.abstractmethod
+    async def get_by_short_code(self, short_code: str) -> Record | None:
+        """The session a short code (normalized, no hyphen) belongs to, if any."""
+
+    @abc.abstractmethod
     async def session_for_secret(self, client_secret: str) -> str | None:
         """The id of the session a client secret belongs to, if any."""
 
@@ -405,9 +421,9 @@ class SessionStore(abc.ABC):
         "text": j}``); other values, such as OCR's outcome, are kept as they are."""
 
     @abc.abstractmethod
-    async def cancel(self, session_id: str) -> Record | None:
-        """Move to cancelled and drop the result files; repeating it is harmless.
-        Raises Gone once the session has expired."""
+    async def cancel(self, session_id: str, reason: str | None = None) -> Record | None:
+        """Move to cancelled and drop the result files; repeating it is harmless (the first
+        ``reason`` stays). Raises Gone once the session has expired."""
 
     @abc.abstractmethod
     async def delete_file(self, download_id: str) -> bool: ...

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from .. import shortcode
 from ..domain import NewFile, Status
 from .watchers import Watchers, newest_first
 from .base import (
@@ -67,6 +68,7 @@ class MemoryStore(SessionStore):
         self._records: dict[str, Record] = {}
         self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
+        self._by_code: dict[str, str] = {}
         self._by_owner: dict[str, dict[str, None]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._files: dict[str, tuple[StoredFile, bytes]] = {}
@@ -100,6 +102,10 @@ class MemoryStore(SessionStore):
         session_id = self._by_token.get(phone_token)
         return None if session_id is None else self._current(session_id)
 
+    async def get_by_short_code(self, short_code: str) -> Record | None:
+        session_id = self._by_code.get(short_code)
+        return None if session_id is None else self._current(session_id)
+
     async def session_for_secret(self, client_secret: str) -> str | None:
         return self._by_secret.get(client_secret)
 
@@ -130,10 +136,13 @@ class MemoryStore(SessionStore):
         created_at = max(time.time(), math.nextafter(self._last_created, math.inf))
         self._last_created = created_at
         session = new_session_record(spec, str(uuid.uuid4()), created_at=created_at)
+        while session.short_code in self._by_code:  # one in a trillion: draw again
+            session = dataclasses.replace(session, short_code=shortcode.new_code())
         self._records[session.id] = session
         self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session.id
         self._by_secret[session.client_secret] = session.id
+        self._by_code[session.short_code] = session.id
         self._by_owner.setdefault(session.owner, {})[session.id] = None
         self._timers[session.id] = self._loop.call_later(
             spec.session_ttl, self._on_due, session.id, context=self._timer_context
@@ -204,7 +213,7 @@ class MemoryStore(SessionStore):
             completed_at=now,
         )
 
-    async def cancel(self, session_id: str) -> Record | None:
+    async def cancel(self, session_id: str, reason: str | None = None) -> Record | None:
         record = self._current(session_id)
         if record is None or record.status == Status.CANCELLED:
             return record
@@ -213,7 +222,9 @@ class MemoryStore(SessionStore):
         for info in record.result:
             self._drop_file(info.download_id)
         self._scan_pages.pop(session_id, None)
-        return self._change(record, Status.CANCELLED, result=(), scan_documents=None)
+        return self._change(
+            record, Status.CANCELLED, result=(), scan_documents=None, cancel_reason=reason
+        )
 
     async def delete_file(self, download_id: str) -> bool:
         return self._drop_file(download_id)
@@ -240,7 +251,7 @@ class MemoryStore(SessionStore):
         self._grave_timer = self._due_handle = None
         for collection in (
             self._graves, self._due, self._timers, self._file_timers, self._records,
-            self._by_token, self._by_secret, self._by_owner, self._files, self._scan_pages,
+            self._by_token, self._by_secret, self._by_code, self._by_owner, self._files, self._scan_pages,
             self._leases,
         ):
             collection.clear()
@@ -302,6 +313,7 @@ class MemoryStore(SessionStore):
             phone_token=session.phone_token,
             client_secret=session.client_secret,
             version=session.version + 1,
+            short_code=session.short_code,
         )
         self._records[session_id] = tombstone
         self._scan_pages.pop(session_id, None)
@@ -347,6 +359,7 @@ class MemoryStore(SessionStore):
         self._records = dict(self._records)
         self._by_token = dict(self._by_token)
         self._by_secret = dict(self._by_secret)
+        self._by_code = dict(self._by_code)
         self._timers = dict(self._timers)
         self._by_owner = {owner: dict(ids) for owner, ids in self._by_owner.items()}
         self._peak = size
@@ -356,6 +369,7 @@ class MemoryStore(SessionStore):
         if record is not None:
             self._by_token.pop(record.phone_token, None)
             self._by_secret.pop(record.client_secret, None)
+            self._by_code.pop(record.short_code, None)
 
     def _store_file(self, session: Session, new: NewFile, now: float) -> ResultInfo:
         info = ResultInfo(

@@ -11,6 +11,7 @@ nothing is left behind if every process dies.
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -25,6 +26,7 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from .. import shortcode
 from ..domain import NewFile, Status
 from . import redis_scripts as scripts
 from .base import (
@@ -206,6 +208,11 @@ class RedisStore(SessionStore):
         return None if session_id is None else await self._read(_text(session_id))
 
     @guarded
+    async def get_by_short_code(self, short_code: str) -> Record | None:
+        session_id = await self._redis.get(self._index("code", short_code))
+        return None if session_id is None else await self._read(_text(session_id))
+
+    @guarded
     async def session_for_secret(self, client_secret: str) -> str | None:
         session_id = await self._redis.get(self._index("secret", client_secret))
         return None if session_id is None else _text(session_id)
@@ -266,6 +273,11 @@ class RedisStore(SessionStore):
         session = new_session_record(spec, str(uuid.uuid4()), created_at=time.time())
         keep_ms = int((spec.session_ttl + self._tombstone_ttl + SLACK) * 1000)
         key = self._keys(session.id)[0]
+        # The code's index is claimed first, so two live sessions never share a code.
+        while not await self._redis.set(
+            self._index("code", session.short_code), session.id, px=keep_ms, nx=True
+        ):
+            session = dataclasses.replace(session, short_code=shortcode.new_code())
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(self._index("token", session.phone_token), session.id, px=keep_ms)
             pipe.set(self._index("secret", session.client_secret), session.id, px=keep_ms)
@@ -386,8 +398,8 @@ class RedisStore(SessionStore):
         )
 
     @guarded
-    async def cancel(self, session_id: str) -> Record | None:
-        reply = await self._run("CANCEL", session_id)
+    async def cancel(self, session_id: str, reason: str | None = None) -> Record | None:
+        reply = await self._run("CANCEL", session_id, reason or "")
         outcome = reply[0]
         if outcome == b"gone":
             return None

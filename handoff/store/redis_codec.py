@@ -31,6 +31,9 @@ def session_fields(session: Session) -> dict[str, str]:
         "scan_documents": "",
         "ocr_languages": json.dumps(session.ocr_languages) if session.ocr_languages else "",
         "locale": session.locale or "",
+        "short_code": session.short_code,
+        "match_number": session.match_number or "",
+        "cancel_reason": session.cancel_reason or "",
     }
 
 
@@ -54,6 +57,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
             phone_token=fields["phone_token"],
             client_secret=fields["client_secret"],
             version=int(fields["version"]),
+            short_code=fields.get("short_code", ""),
         )
     layout: ScanLayout | None = None
     if fields["scan_documents"]:
@@ -79,6 +83,9 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
         scan_documents=layout,
         ocr_languages=tuple(json.loads(ocr)) if (ocr := fields.get("ocr_languages")) else None,
         locale=fields.get("locale") or None,
+        short_code=fields.get("short_code", ""),
+        match_number=fields.get("match_number") or None,
+        cancel_reason=fields.get("cancel_reason") or None,
     )
 
 

@@ -26,13 +26,14 @@ end
 -- 'gone', 'live', 'expired' (it already was) or 'now' (this call expired it).
 local function expire_if_due(at)
   local f = redis.call('HMGET', KEYS[1], 'status', 'created_at', 'session_ttl', 'id',
-                       'owner', 'phone_token', 'client_secret', 'version')
+                       'owner', 'phone_token', 'client_secret', 'version', 'short_code')
   if not f[1] then return 'gone' end
   if f[1] == 'expired' then return 'expired' end
   if at < tonumber(f[2]) + tonumber(f[3]) then return 'live' end
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'id', f[4], 'owner', f[5], 'phone_token', f[6],
-             'client_secret', f[7], 'status', 'expired', 'version', tonumber(f[8]) + 1)
+             'client_secret', f[7], 'status', 'expired', 'version', tonumber(f[8]) + 1,
+             'short_code', f[9] or '')
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   publish(at)
   return 'now'
@@ -129,6 +130,7 @@ redis.call('DEL', KEYS[2], KEYS[3])
 return {'ok', publish(at)}
 """
 
+#: ARGV[3] why ('' when the desktop cancelled).
 #: -> {'gone'} | {'expired'} | {'same', hash} | {'ok', old result JSON, hash}
 CANCEL = PREAMBLE + """
 local at = clock()
@@ -137,7 +139,8 @@ local f = redis.call('HMGET', KEYS[1], 'status', 'result')
 if not f[1] then return {'gone'} end
 if f[1] == 'expired' then return {'expired'} end
 if f[1] == 'cancelled' then return {'same', redis.call('HGETALL', KEYS[1])} end
-redis.call('HSET', KEYS[1], 'status', 'cancelled', 'result', '[]', 'scan_documents', '')
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'result', '[]', 'scan_documents', '',
+           'cancel_reason', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('DEL', KEYS[3])
 return {'ok', f[2], publish(at)}

@@ -14,6 +14,7 @@ from .. import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
 from ..errors import BadRequest, NotFound
+from ..matching import new_match_number
 from ..keys import executor_key, keyring_key, ocr_languages_key, presenter_key, settings_key, store_key
 from ..models import CreateSessionRequest, Health, VersionInfo
 from .responses import json_model
@@ -102,6 +103,7 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
         document_mode=spec.document_mode,
         ocr_languages=tuple(spec.ocr_languages) if spec.ocr_languages else None,
         locale=spec.locale,
+        match_number=new_match_number() if spec.confirm_match else None,
     )
 
 

@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import pydantic_core
 from aiohttp import BodyPartReader, web
@@ -185,3 +186,12 @@ async def read_form(request: web.Request, limit: int) -> Form:
     except (ValueError, AssertionError, BadHttpMessage) as exc:
         raise _malformed() from exc
     return form
+
+
+async def read_fields(request: web.Request, *, limit: int) -> dict[str, str]:
+    """A small URL-encoded form (a page posted without script): the first value of each field."""
+    body = await read_limited(request, limit)
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        fields.setdefault(name, value)
+    return fields

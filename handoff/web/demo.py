@@ -20,7 +20,7 @@ from ..keys import keyring_key, presenter_key, settings_key, store_key
 from ..models import OUTPUT_FORMATS, CreateSessionRequest, SessionOut
 
 #: The actions the demo offers, with a label each.
-DEMO_ACTIONS = {"photo": "Photo", "signature": "Signature"}
+DEMO_ACTIONS = {"photo": "Photo", "signature": "Signature", "scan": "Scan"}
 #: Owner of demo sessions when the server has no API key at all.
 FALLBACK_OWNER = "demo"
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from .. import shortcode
 from ..durations import to_nanoseconds
 from ..models import (
     ResultItem,
@@ -46,6 +47,7 @@ class Presenter:
             name: router[name].get_info()["formatter"]
             for name in ("phone_page", "session_ws", "download", "session")
         }
+        self._code_url = self._base + router["code_page"].get_info()["path"]
         # session id -> (version, JSON), most recently read last; an entry of an older
         # version is never served. Entries go when their session expires (``drop``),
         # so nothing of a forgotten session is left pinning memory.
@@ -133,6 +135,10 @@ class Presenter:
             events_url=self.events_url(session.id),
             metadata=session.metadata,
             client_secret=session.client_secret,
+            short_code=shortcode.display(session.short_code) if session.short_code else None,
+            short_code_url=self._code_url,
+            match_number=session.match_number,
+            cancel_reason=session.cancel_reason,  # type: ignore[arg-type]
         )
 
     def session_json(self, record: Record) -> bytes:
@@ -175,6 +181,8 @@ class Presenter:
             "timestamp": rfc3339(at).isoformat().replace("+00:00", "Z"),
             "version": record.version,
         }
+        if isinstance(record, Session) and record.cancel_reason:
+            head["cancel_reason"] = record.cancel_reason
         if completed and isinstance(record, Session):
             scan = self.scan_result(record)
             data = scan if scan is not None else self.result_items(record)

@@ -10,7 +10,7 @@ from ..errors import NotFound
 from . import api, openapi, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
-from .phone import scan
+from .phone import codes, scan
 
 
 def setup_routes(app: web.Application) -> None:
@@ -36,6 +36,7 @@ def setup_routes(app: web.Application) -> None:
     # No HEAD on the pages: loading one moves the session on, a probe must not.
     router.add_get("/s/{token}", phone.phone_page, name="phone_page", allow_head=False)
     router.add_get("/s/{token}/action", phone.phone_action, name="phone_action", allow_head=False)
+    router.add_post("/s/{token}/match", phone.phone_match, name="phone_match")
     router.add_post("/s/{token}/started", phone.phone_started, name="phone_started")
     router.add_get("/s/{token}/status", phone.phone_status, name="phone_status")
     router.add_post("/s/{token}/result", phone.phone_result, name="phone_result")
@@ -43,6 +44,11 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/s/{token}/scan/upload", scan.scan_upload, name="scan_upload")
     router.add_delete("/s/{token}/scan/pages", scan.scan_clear, name="scan_pages")
     router.add_post("/s/{token}/scan/finalize", scan.scan_finalize, name="scan_finalize")
+
+    # The short code typed by hand when the QR code cannot be scanned.
+    router.add_get("/c", codes.code_page, name="code_page")
+    router.add_post("/c", codes.code_form, name="code_form")
+    router.add_get("/c/{code}", codes.code_link, name="code_link", allow_head=False)
 
     setup_demo_routes(app)
     router.add_get("/static/{filename:.+}", static_file, name="static")

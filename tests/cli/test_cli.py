@@ -56,8 +56,10 @@ async def test_capture_shows_progress_and_saves_the_photo(
     )
     seen: list[str] = []
     url = (await line_with(process, "/s/", seen)).split()[-1]
-    await line_with(process, "pending", seen)  # the QR code came in between
+    code_line = await line_with(process, "No camera?", seen)  # the QR code came in between
     assert any("▀" in line or "█" in line for line in seen)
+    assert f"Open {live_server.base_url}/c and type " in code_line
+    await line_with(process, "pending", seen)
     async with aiohttp.ClientSession() as phone:
         async with phone.get(url) as page:
             assert page.status == 200

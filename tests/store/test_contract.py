@@ -47,6 +47,27 @@ async def test_a_created_session_is_found_by_id_token_and_secret(store):
     assert await store.session_for_secret("no-such-secret") is None
 
 
+async def test_a_session_is_found_by_its_short_code(store):
+    session = await store.create(spec())
+    assert len(session.short_code) == 8 and session.short_code.isalnum()
+    assert await store.get_by_short_code(session.short_code) == session
+    opened = await store.mark_opened(session.id)
+    assert await store.get_by_short_code(session.short_code) == opened
+    assert await store.get_by_short_code("00000000" if session.short_code != "00000000" else "11111111") is None
+
+
+async def test_live_sessions_have_different_short_codes(store):
+    made = [await store.create(spec()) for _ in range(50)]
+    assert len({s.short_code for s in made}) == 50
+
+
+async def test_an_expired_sessions_short_code_answers_its_tombstone(store):
+    session = await store.create(spec(ttl=0.1))
+    time.sleep(0.15)
+    tombstone = await store.get_by_short_code(session.short_code)
+    assert isinstance(tombstone, Tombstone) and tombstone.short_code == session.short_code
+
+
 async def test_records_are_snapshots_that_a_change_does_not_alter(store):
     session = await store.create(spec())
     opened = await store.mark_opened(session.id)
@@ -163,6 +184,26 @@ async def test_a_deleted_file_is_gone(store):
     assert await store.file_info(download_id) is None
     assert [c async for c in store.file_chunks(download_id)] == []
     assert await store.delete_file(download_id) is False
+
+
+async def test_cancel_keeps_its_reason_and_a_repeat_does_not_change_it(store):
+    session = await store.create(spec())
+    assert (await store.get(session.id)).cancel_reason is None
+    async with store.subscribe(session.id) as events:
+        cancelled = await store.cancel(session.id, reason="match_failed")
+        assert (await next_event(events)).record.cancel_reason == "match_failed"
+    assert cancelled.cancel_reason == "match_failed"
+    assert (await store.cancel(session.id)).cancel_reason == "match_failed"
+    assert (await store.get(session.id)).cancel_reason == "match_failed"
+    plain = await store.cancel((await store.create(spec())).id)
+    assert plain.cancel_reason is None
+
+
+async def test_a_match_number_given_on_create_is_kept(store):
+    session = await store.create(spec(match_number="47"))
+    assert session.match_number == "47"
+    assert (await store.get(session.id)).match_number == "47"
+    assert (await store.create(spec())).match_number is None
 
 
 async def test_cancel_drops_the_files_and_repeating_it_is_harmless(store):

@@ -75,10 +75,17 @@ async def test_demo_names_a_bad_field_in_its_error(make_client):
     response = await client.post("/demo/sessions", json={"action_type": "photo", "output_format": "svg"})
     assert response.status == 400
     assert "output_format" in (await response.json())["error"]
-    scan = await client.post("/demo/sessions", json={"action_type": "scan"})
-    assert scan.status == 400
-    assert "demo offers photo, signature" in (await scan.json())["error"]
     assert (await (await client.get("/api/v1/sessions", headers=A)).json())["sessions"] == []
+
+
+async def test_demo_asks_for_scans_of_one_or_several_documents(make_client):
+    client = await make_client(demo=True)
+    page = await (await client.get("/")).text()
+    assert 'value="scan"' in page and 'value="multi"' in page
+    response = await client.post("/demo/sessions", json={"action_type": "scan", "document_mode": "multi"})
+    assert response.status == 201
+    session = (await response.json())["session"]
+    assert (session["action_type"], session["document_mode"], session["output_format"]) == ("scan", "multi", "pdf")
 
 
 async def test_development_mode_demo_uses_the_generated_key(make_client):

@@ -22,7 +22,7 @@ from ..scanmedia import grid_page, to_jpeg
 ROOT = Path(__file__).resolve().parents[2]
 OTHERS = [locale for locale in LOCALES if locale != "en"]
 #: Words every language writes the same way on these pages.
-SAME_EVERYWHERE = {"handoff", "✕", "◀", "▶", "0%"}
+SAME_EVERYWHERE = {"handoff", "✕", "◀", "▶", "0%", "XXXX-XXXX"}
 #: The desktop's own intro text, shown as it was written.
 INTRO = "Bitte das Foto der Vorderseite."
 
@@ -175,6 +175,14 @@ async def every_page(client, make_client) -> dict[str, tuple[str, str]]:
     await client.delete(f"/api/v1/sessions/{cancelled['id']}", headers=A)
     pages["cancelled"] = (f"/s/{token_of(cancelled)}", "text/html")
     pages["not found"] = ("/s/no-such-token", "text/html")
+    pages["code"] = ("/c", "text/html")
+    match = await create(client, confirm_match=True)
+    pages["match"] = (f"/s/{token_of(match)}", "text/html")
+    failed = await create(client, confirm_match=True)
+    number = "10" if failed["match_number"] != "10" else "11"
+    await client.post(f"/s/{token_of(failed)}/match", data={"number": number})
+    pages["match failed"] = (f"/s/{token_of(failed)}", "text/html")
+    pages["wrong code"] = ("/c/ZZZZ-ZZZZ", "text/html")
     expired = await create(client, session_ttl=1)
     pages["expired"] = (f"/s/{token_of(expired)}", "text/html")
     await asyncio.sleep(1.1)

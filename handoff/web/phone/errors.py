@@ -38,6 +38,7 @@ SENTENCES = (
        "bottom-right, bottom-left."),
     N_("The signature is empty or too short; please sign on the pad."),
     N_("The signature is too small; please sign across the pad."),
+    N_("Choose the number your computer shows first."),
 )
 
 #: Sentences built with numbers or names, by code; ``%(name)s`` comes from the error's extra fields.

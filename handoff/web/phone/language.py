@@ -26,10 +26,15 @@ def use_session(request: web.Request, record: Session | Tombstone | None) -> str
     return request.get(locale_key, DEFAULT_LOCALE)
 
 
+def is_phone_path(path: str) -> bool:
+    """The phone's routes: the link's pages (``/s/...``) and the short-code pages (``/c``)."""
+    return path.startswith(("/s/", "/c/")) or path == "/c"
+
+
 @web.middleware
 async def phone_language(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Pick the language of phone routes, and put their error sentences into it."""
-    if not request.path.startswith("/s/"):
+    if not is_phone_path(request.path):
         return await handler(request)
     request[locale_key] = negotiate(request.headers.get("Accept-Language"))
     try:

@@ -5,17 +5,19 @@ reveals the session id, the client secret or a result.
 """
 
 import asyncio
+import time
 from functools import partial
 
 from aiohttp import web
 
-from ..bodies import read_form, read_model
+from ..bodies import read_fields, read_form, read_model
 from ...errors import BadRequest, NotFound
 from ...capture.photo import process_photo
 from .intro import render_intro
 from ...keys import executor_key, settings_key, store_key
 from ...locale import N_, translations
 from .language import render_page, use_session
+from .match import FAILED_MESSAGE, FAILED_TITLE, MATCH_FAILED, awaits_match, ensure_matched, match_page
 from ..middlewares import wants_page
 from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
 from ..responses import json_model
@@ -65,6 +67,11 @@ def requester_context(request: web.Request, session: Session) -> dict[str, str |
             "page_description": catalogue.gettext(DESCRIPTION)}
 
 
+def seconds_left(session: Session) -> int:
+    """Whole seconds until the link expires, by the server's clock (the phone's may be off)."""
+    return max(0, int(session.expires_at - time.time()))
+
+
 def _closed_page(request: web.Request, record: Record | None) -> web.Response | None:
     """The page for a link that no longer leads to a capture screen, if any."""
     if record is None:
@@ -73,6 +80,8 @@ def _closed_page(request: web.Request, record: Record | None) -> web.Response | 
     if isinstance(record, Tombstone):
         return _message(request, 410, N_("This link has expired"),
                         N_("Start again on your computer to get a new QR code."), "expired")
+    if record.status == Status.CANCELLED and record.cancel_reason == MATCH_FAILED:
+        return _message(request, 410, FAILED_TITLE, FAILED_MESSAGE, "error")
     if record.status == Status.CANCELLED:
         return _message(request, 410, N_("Cancelled"),
                         N_("This request was cancelled on the computer. You can close this page."),
@@ -96,11 +105,14 @@ def _message(
 
 
 async def _open(request: web.Request) -> Session | web.Response:
-    """The session behind the link, marked opened; or the page to show instead."""
+    """The session behind the link, marked opened; or the page to show instead
+    (the number match first, for a session that asks for one)."""
     record = await _record(request)
     if (page := _closed_page(request, record)) is not None:
         return page
     assert isinstance(record, Session)
+    if awaits_match(record):
+        return match_page(request, record, requester_context(request, record))
     opened = await request.app[store_key].mark_opened(record.id)
     if (page := _closed_page(request, opened)) is not None:
         return page  # it expired or was cancelled in between
@@ -119,7 +131,7 @@ async def phone_page(request: web.Request) -> web.Response:
             "intro.html",
             {**requester_context(request, session), "session": session,
              "intro": render_intro(session.intro_text), "token": session.phone_token,
-             "poll_ms": STATUS_POLL_MS},
+             "poll_ms": STATUS_POLL_MS, "seconds_left": seconds_left(session)},
         )
     return await _capture_page(request, session)
 
@@ -140,15 +152,34 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
         {**requester_context(request, session), "session": session, "token": session.phone_token,
          "intro": render_intro(session.intro_text) if session.intro_text else None,
          "max_upload_bytes": request.app[settings_key].max_upload_bytes,
-         "poll_ms": STATUS_POLL_MS,
+         "poll_ms": STATUS_POLL_MS, "seconds_left": seconds_left(session),
          "scan_max_pages": request.app[settings_key].scan_max_pages,
          "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
     )
 
 
+async def phone_match(request: web.Request) -> web.Response:
+    """The number the phone picked: the right one opens the session, a wrong one cancels it."""
+    record = await _record(request)
+    if (page := _closed_page(request, record)) is not None:
+        return page
+    assert isinstance(record, Session)
+    if not awaits_match(record):
+        raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=record.phone_token))
+    fields = await read_fields(request, limit=1024)
+    store = request.app[store_key]
+    if fields.get("number") == record.match_number:
+        await store.mark_opened(record.id)
+        raise web.HTTPSeeOther(request.app.router["phone_page"].url_for(token=record.phone_token))
+    cancelled = await store.cancel(record.id, reason=MATCH_FAILED)
+    page = _closed_page(request, cancelled)
+    assert page is not None
+    return page
+
+
 async def phone_started(request: web.Request) -> web.Response:
     """The user began capturing (first stroke, photo chosen): the desktop sees action_started."""
-    session = ensure_accepts_upload(await _record(request))
+    session = ensure_matched(ensure_accepts_upload(await _record(request)))
     await request.app[store_key].mark_action_started(session.id)
     return web.Response(status=204)
 
@@ -162,7 +193,7 @@ async def phone_status(request: web.Request) -> web.Response:
 
 async def phone_result(request: web.Request) -> web.Response:
     """Receive the photo or signature, convert it off the loop, complete the session."""
-    session = ensure_accepts_upload(await _record(request))
+    session = ensure_matched(ensure_accepts_upload(await _record(request)))
     limit = request.app[settings_key].max_upload_bytes
     loop = asyncio.get_running_loop()
     executor = request.app[executor_key]

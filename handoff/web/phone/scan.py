@@ -23,6 +23,7 @@ from ...capture.scan.filters import FILTERS, ROTATIONS
 from ...capture.scan.straighten import Point, process_page
 from ...store import Session
 from ...store.base import ensure_accepts_upload
+from .match import ensure_matched
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ FORM_SLACK = 64 * 1024
 
 async def _scan_session(request: web.Request) -> Session:
     record = await request.app[store_key].get_by_token(request.match_info["token"])
-    session = ensure_accepts_upload(record)
+    session = ensure_matched(ensure_accepts_upload(record))
     if session.action_type != "scan":
         raise BadRequest("This link is not for a document scan.", code="not_a_scan")
     return session
