@@ -12,11 +12,10 @@ from aiohttp import web
 from .assets import TEMPLATES_DIR
 from .capture.scan.ocr import installed_languages
 from .web.accesslog import AccessLogger
-from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
     executor_key,
-    keyring_key,
+    tenants_key,
     ocr_executor_key,
     ocr_languages_key,
     presenter_key,
@@ -30,6 +29,7 @@ from .web.presenter import Presenter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
 from .settings import Settings
+from .tenants import Tenants
 from .store import MemoryStore
 from .web.ws import close_websockets
 
@@ -92,13 +92,13 @@ def create_app(settings: Settings) -> web.Application:
 
     # Configuration and credentials.
     app[settings_key] = settings
-    app[keyring_key] = KeyRing(settings.api_keys)
+    app[tenants_key] = tenants = Tenants.from_config(settings.api_keys, settings.tenants_file)
     app[websockets_key] = weakref.WeakSet()
 
     # Routes, cross-origin access to the API when configured, then everything that builds links.
     setup_routes(app)
-    if settings.cors_origins:
-        setup_cors(app, settings.cors_origins)
+    if origins := tuple(dict.fromkeys((*settings.cors_origins, *tenants.cors_origins()))):
+        setup_cors(app, origins)
     app[presenter_key] = Presenter(settings.public_base_url, app.router)
 
     # Phone page templates, translated into each request's language.

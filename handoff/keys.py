@@ -5,13 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from .web.auth import KeyRing
 from .web.presenter import Presenter
 from .settings import Settings
 from .store import SessionStore
+from .tenants import Tenants
 
 settings_key = web.AppKey("settings", Settings)
-keyring_key = web.AppKey("keyring", KeyRing)
+#: Every tenant, by opaque id, with the API keys that identify it.
+tenants_key = web.AppKey("tenants", Tenants)
 presenter_key = web.AppKey("presenter", Presenter)
 store_key = web.AppKey("store", SessionStore)
 #: Thread pool for Pillow and PDF work, sized so image jobs cannot starve each other.

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .durations import parse_duration
+from .tenants import TenantsFile, check_origin
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     api_keys: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Tenants with names, several keys, webhooks (see handoff/tenants.py); read at start-up.
+    tenants_file: TenantsFile | None = None
     #: Origins of desktop web apps allowed to call the API from a browser (CORS).
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     base_url: str | None = None
@@ -60,10 +63,33 @@ class Settings(BaseSettings):
     @field_validator("cors_origins")
     @classmethod
     def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
-        for origin in origins:
-            if origin != "*" and not origin.startswith(("http://", "https://")):
-                raise ValueError(f"{origin!r} is not an origin such as https://app.example")
-        return tuple(origin.rstrip("/") for origin in origins)
+        return tuple(check_origin(origin) for origin in origins)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _unique_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(keys)) != len(keys):
+            raise ValueError("the same key is listed twice")
+        return keys
+
+    @field_validator("tenants_file", mode="before")
+    @classmethod
+    def _blank_file(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("tenants_file")
+    @classmethod
+    def _keys_in_one_place(cls, file: TenantsFile | None, info: ValidationInfo) -> TenantsFile | None:
+        if file is None:
+            return None
+        listed = set(info.data.get("api_keys", ()))
+        for tenant in file.tenants.values():
+            if listed.intersection(tenant.api_keys):
+                raise ValueError(
+                    f"tenant {tenant.id!r}, field api_keys: a key is also in API_KEYS; "
+                    "list each key in one place"
+                )
+        return file
 
     @field_validator("base_url")
     @classmethod
@@ -113,8 +139,9 @@ class Settings(BaseSettings):
 
 
 def with_development_key(settings: Settings) -> tuple[Settings, str | None]:
-    """Without configured keys, make one random key and turn the demo on (unless DEMO=0)."""
-    if settings.api_keys:
+    """Without configured keys (API_KEYS or TENANTS_FILE), make one random key and turn the
+    demo on (unless DEMO=0)."""
+    if settings.api_keys or (settings.tenants_file and settings.tenants_file.tenants):
         return settings, None
     key = secrets.token_urlsafe(24)
     demo = True if settings.demo is None else settings.demo

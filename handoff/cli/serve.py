@@ -10,6 +10,10 @@ from pydantic import ValidationError
 from ..app import create_app
 from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
+from ..tenants import describe_error
+
+#: Settings whose values are credentials: their errors never repeat what was given.
+SECRET_SETTINGS = frozenset({"api_keys", "metrics_token"})
 
 #: Seconds requests in flight get at shutdown before they are cut (long-polls are
 #: answered at once), so the process is gone within 10 s.
@@ -20,11 +24,19 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        message = error["msg"].removeprefix("Value error, ")
-        got = f" (got {error['input']!r})" if error["loc"] else ""
-        sys.exit(f"handoff: invalid {name}: {message}{got}")
+        sys.exit(f"handoff: {startup_error(exc)}")
+
+
+def startup_error(exc: ValidationError) -> str:
+    """One line naming the setting (and, in TENANTS_FILE, the tenant and field), no secret."""
+    error = exc.errors(include_url=False)[0]
+    field = str(error["loc"][0]) if error["loc"] else "configuration"
+    message = error["msg"].removeprefix("Value error, ")
+    if field == "tenants_file":
+        return f"invalid TENANTS_FILE: {describe_error(dict(error))}"
+    if field in SECRET_SETTINGS or not error["loc"]:  # a check across settings has no one input
+        return f"invalid {field.upper()}: {message}"
+    return f"invalid {field.upper()}: {message} (got {error.get('input')!r})"
 
 
 def main(workers: int | None = None) -> None:

@@ -14,7 +14,7 @@ from .. import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
 from ..errors import BadRequest, NotFound
-from ..keys import executor_key, keyring_key, ocr_languages_key, presenter_key, settings_key, store_key
+from ..keys import executor_key, tenants_key, ocr_languages_key, presenter_key, settings_key, store_key
 from ..models import CreateSessionRequest, Health, VersionInfo
 from .responses import json_model
 from ..settings import Settings
@@ -39,7 +39,7 @@ def session_response(request: web.Request, record: Record, status: int = 200) ->
 
 async def caller_of(request: web.Request, *, query_key: bool = False) -> Caller:
     app = request.app
-    return await authenticate(request, app[keyring_key], app[store_key], query_key=query_key)
+    return await authenticate(request, app[tenants_key], app[store_key], query_key=query_key)
 
 
 async def health(request: web.Request) -> web.Response:
