@@ -24,6 +24,7 @@ from .keys import (
     websockets_key,
 )
 from .web.middlewares import error_middleware, security_headers
+from .web.requestid import request_id_header, request_id_middleware
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
 from .web.routes import setup_routes
@@ -82,10 +83,11 @@ async def _ocr_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
-    # Errors are rendered outermost, after phone routes have put theirs into the user's language.
+    # Each request gets its id first; errors are rendered next, after phone routes have put
+    # theirs into the user's language.
     # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
-        middlewares=[error_middleware, phone_language],
+        middlewares=[request_id_middleware, error_middleware, phone_language],
         client_max_size=largest + BODY_SLACK,
         handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
     )
@@ -118,5 +120,6 @@ def create_app(settings: Settings) -> web.Application:
 
     # Security headers on every response; websockets closed with 1001 on shutdown.
     app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.append(request_id_header)
     app.on_shutdown.append(close_websockets)
     return app

@@ -24,3 +24,6 @@ ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 #: The language a phone route answers in (see web/phone/language.py).
 locale_key = web.RequestKey("locale", str)
+#: This request's id (the X-Request-ID it answers with), and the session it turned out to be about.
+request_id_key = web.RequestKey("request_id", str)
+session_id_key = web.RequestKey("session_id", str)

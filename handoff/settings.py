@@ -4,7 +4,7 @@ import ipaddress
 import logging
 import secrets
 import socket
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     #: The Tesseract program that makes scans searchable (``ocr: true``).
     ocr_command: str = "tesseract"
     log_level: str = "info"
+    #: ``text``: one readable line per record; ``json``: one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
     #: Unset: sessions live in this process's memory. Set: in this Redis, shared by every process.
     redis_url: str | None = None
     #: First part of every Redis key, so several deployments (or tests) can share one server.

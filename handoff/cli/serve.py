@@ -1,6 +1,5 @@
 """``handoff serve``: load settings, set up logging, serve (``run.py`` and ``python -m handoff`` too)."""
 
-import logging
 import sys
 from typing import Any
 
@@ -10,6 +9,7 @@ from pydantic import ValidationError
 from ..app import create_app
 from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
+from ..logs import configure_logging
 from ..tenants import describe_error
 
 #: Settings whose values are credentials: their errors never repeat what was given.
@@ -41,10 +41,7 @@ def startup_error(exc: ValidationError) -> str:
 
 def main(workers: int | None = None) -> None:
     settings = load_settings(**({"workers": workers} if workers is not None else {}))
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     settings, generated_key = with_development_key(settings)
     settings = with_derived_base_url(settings)
     if generated_key is not None:

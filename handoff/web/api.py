@@ -3,6 +3,7 @@
 import asyncio
 import io
 import json
+import logging
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -16,11 +17,14 @@ from .bodies import read_model
 from ..errors import BadRequest, NotFound
 from ..keys import executor_key, tenants_key, ocr_languages_key, presenter_key, settings_key, store_key
 from ..models import CreateSessionRequest, Health, VersionInfo
+from .requestid import bind_session
 from .responses import json_model
 from ..settings import Settings
 from ..domain import closed_error
 from ..store import NewSession, Record, Session, StoredFile, Tombstone
 from ..store.base import expired_error
+
+log = logging.getLogger(__name__)
 
 #: Longest long-poll, whatever ``?wait=`` asks for.
 MAX_WAIT = 60.0
@@ -84,6 +88,8 @@ async def create_session(request: web.Request) -> web.Response:
                  "ocr_languages": request.app[ocr_languages_key]},
     )
     session = await request.app[store_key].create(new_session(spec, owner, settings))
+    bind_session(request, session.id)
+    log.info("created a %s session", session.action_type)
     response = session_response(request, session, status=201)
     response.headers["Location"] = request.app[presenter_key].session_path(session.id)
     return response
