@@ -10,15 +10,19 @@ transition and its push cannot disagree.
 import abc
 import asyncio
 import contextlib
+import logging
 import secrets
+import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain import NewFile, Status, closed_error
 from ..errors import BadRequest, Conflict, HandoffError, NotFound
+
+log = logging.getLogger(__name__)
 
 #: How long an upload lease lasts unless released (the default of UPLOAD_LEASE_TTL):
 #: longer than any upload takes to process, short enough that a phone can retry
@@ -116,6 +120,8 @@ class Tombstone:
     phone_token: str
     client_secret: str
     version: int
+    #: What the session asked for (for metrics); empty in tombstones written before it was kept.
+    action_type: str = ""
 
     @property
     def status(self) -> Status:
@@ -319,6 +325,10 @@ def expired_error() -> HandoffError:
     return gone
 
 
+#: Told of every status change the store makes (see :meth:`SessionStore.add_listener`).
+ChangeListener = Callable[[Event], None]
+
+
 class SessionStore(abc.ABC):
     """Sessions, tombstones, result files, held scan pages and upload leases.
 
@@ -327,6 +337,25 @@ class SessionStore(abc.ABC):
     timers did, each transition happens once and publishes one event, and a
     subscriber sees every version after it subscribed, in order, once.
     """
+
+    def __init__(self) -> None:
+        self._listeners: list[ChangeListener] = []
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener`` after every status change of any session, once across every
+        process sharing the store: in the process that made the change (for webhooks and
+        metrics, where subscribing per session would not do). It must not block."""
+        self._listeners.append(listener)
+
+    def _announce(self, record: Record | None) -> None:
+        if record is None:
+            return
+        event = Event(record, time.time())
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # one broken listener must not undo the change or stop the others
+                log.exception("a change listener failed for session %s", record.id)
 
     # -- reading -----------------------------------------------------------
 

@@ -60,6 +60,7 @@ class MemoryStore(SessionStore):
     """
 
     def __init__(self, *, tombstone_ttl: float, lease_ttl: float = LEASE_TTL) -> None:
+        super().__init__()
         self._loop = asyncio.get_running_loop()
         self._tombstone_ttl = tombstone_ttl
         self._lease_ttl = lease_ttl
@@ -289,6 +290,7 @@ class MemoryStore(SessionStore):
         return changed
 
     def _publish(self, record: Record) -> None:
+        self._announce(record)
         watchers = self._watchers.get(record.id)
         if not watchers:
             return
@@ -320,6 +322,7 @@ class MemoryStore(SessionStore):
             phone_token=session.phone_token,
             client_secret=session.client_secret,
             version=session.version + 1,
+            action_type=session.action_type,
         )
         self._records[session_id] = tombstone
         self._scan_pages.pop(session_id, None)

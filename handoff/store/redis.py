@@ -111,6 +111,7 @@ class RedisStore(SessionStore):
     def __init__(
         self, client: redis.Redis, *, prefix: str, tombstone_ttl: float, lease_ttl: float = LEASE_TTL
     ) -> None:
+        super().__init__()
         self._redis = client
         self._lease_ms = max(1, int(lease_ttl * 1000))
         self._prefix = prefix
@@ -257,8 +258,11 @@ class RedisStore(SessionStore):
         return session
 
     async def _advance(self, session_id: str, to: Status, *sources: Status) -> Record | None:
-        flat = await self._run("ADVANCE", session_id, to.value, *(s.value for s in sources))
-        return record_of(pairs(flat))
+        outcome, flat = await self._run("ADVANCE", session_id, to.value, *(s.value for s in sources))
+        record = record_of(pairs(flat))
+        if outcome in (b"changed", b"now"):
+            self._announce(record)
+        return record
 
     @guarded
     async def mark_opened(self, session_id: str) -> Record | None:
@@ -278,7 +282,7 @@ class RedisStore(SessionStore):
         if outcome == "busy":
             raise upload_busy_error()
         if outcome == "closed":
-            ensure_accepts_upload(record_of(pairs(reply[1])))
+            ensure_accepts_upload(self._closed_record(reply))
         return lease
 
     @guarded
@@ -315,7 +319,7 @@ class RedisStore(SessionStore):
     def _raise_for(self, reply: list[Any]) -> None:
         """The error a page script's refusal stands for, if any."""
         if reply[0] == b"closed":
-            ensure_accepts_upload(record_of(pairs(reply[1])))
+            ensure_accepts_upload(self._closed_record(reply))
         if reply[0] == b"finalizing":
             raise finalizing_error()
 
@@ -343,10 +347,19 @@ class RedisStore(SessionStore):
             await self._drop_files([info.download_id for info in infos])
             if reply[0] == b"busy":
                 raise upload_busy_error()
-            ensure_accepts_upload(record_of(pairs(reply[1])))
+            ensure_accepts_upload(self._closed_record(reply))
         completed = record_of(pairs(reply[1]))
         assert isinstance(completed, Session)
+        self._announce(completed)
         return completed
+
+    def _closed_record(self, reply: list[Any]) -> Record | None:
+        """The record of a ``{'closed', hash, 'now' or ''}`` refusal, announced if this call
+        expired it."""
+        record = record_of(pairs(reply[1]))
+        if reply[2] == b"now":
+            self._announce(record)
+        return record
 
     def _file_info(self, new: NewFile, session: Session, now: float) -> ResultInfo:
         return ResultInfo(
@@ -365,11 +378,15 @@ class RedisStore(SessionStore):
         if outcome == b"gone":
             return None
         if outcome == b"expired":
+            if reply[1] == b"now":
+                self._announce(record_of(pairs(reply[2])))
             raise expired_error()
         if outcome == b"same":
             return record_of(pairs(reply[1]))
         await self._drop_files([item["download_id"] for item in json.loads(reply[1])])
-        return record_of(pairs(reply[2]))
+        cancelled = record_of(pairs(reply[2]))
+        self._announce(cancelled)
+        return cancelled
 
     @guarded
     async def delete_file(self, download_id: str) -> bool:
@@ -388,6 +405,8 @@ class RedisStore(SessionStore):
     async def _expire(self, session_id: str) -> Record | None:
         outcome, flat = await self._run("EXPIRE", session_id)
         record = record_of(pairs(flat))
+        if outcome == b"now":
+            self._announce(record)
         if outcome in (b"now", b"expired", b"gone"):
             await self._forget_deadline(session_id, record)
         return record

@@ -54,6 +54,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
             phone_token=fields["phone_token"],
             client_secret=fields["client_secret"],
             version=int(fields["version"]),
+            action_type=fields.get("action_type", ""),
         )
     layout: ScanLayout | None = None
     if fields["scan_documents"]:
