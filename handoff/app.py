@@ -15,6 +15,7 @@ from .web.accesslog import AccessLogger
 from .web.cors import setup_cors
 from .keys import (
     executor_key,
+    metrics_key,
     tenants_key,
     ocr_executor_key,
     ocr_languages_key,
@@ -24,6 +25,8 @@ from .keys import (
     websockets_key,
 )
 from .web.middlewares import error_middleware, security_headers
+from .metrics import Metrics
+from .web.metrics import http_metrics, upload_metrics
 from .web.requestid import request_id_header, request_id_middleware
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
@@ -56,6 +59,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             wait=settings.redis_startup_wait,
             lease_ttl=settings.upload_lease_ttl,
         )
+    app[store_key].add_listener(app[metrics_key].on_change)
     yield
     await app[store_key].close()
 
@@ -87,7 +91,8 @@ def create_app(settings: Settings) -> web.Application:
     # theirs into the user's language.
     # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
-        middlewares=[request_id_middleware, error_middleware, phone_language],
+        middlewares=[request_id_middleware, http_metrics, error_middleware, phone_language,
+                     upload_metrics],
         client_max_size=largest + BODY_SLACK,
         handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
     )
@@ -96,6 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[tenants_key] = tenants = Tenants.from_config(settings.api_keys, settings.tenants_file)
     app[websockets_key] = weakref.WeakSet()
+    app[metrics_key] = Metrics()
 
     # Routes, cross-origin access to the API when configured, then everything that builds links.
     setup_routes(app)

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
+from .metrics import Metrics
 from .web.presenter import Presenter
 from .settings import Settings
 from .store import SessionStore
@@ -27,3 +28,7 @@ locale_key = web.RequestKey("locale", str)
 #: This request's id (the X-Request-ID it answers with), and the session it turned out to be about.
 request_id_key = web.RequestKey("request_id", str)
 session_id_key = web.RequestKey("session_id", str)
+#: What that session asks for (``photo``, ``signature``, ``scan``), for the upload metrics.
+action_key = web.RequestKey("action", str)
+#: The Prometheus metrics of this app (see web/metrics.py).
+metrics_key = web.AppKey("metrics", Metrics)

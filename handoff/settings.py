@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     #: The Tesseract program that makes scans searchable (``ocr: true``).
     ocr_command: str = "tesseract"
     log_level: str = "info"
+    #: Unset: GET /metrics is open (development); set: it needs ``Authorization: Bearer <token>``.
+    metrics_token: str | None = Field(None, min_length=16, repr=False)
     #: ``text``: one readable line per record; ``json``: one JSON object per line.
     log_format: Literal["text", "json"] = "text"
     #: Unset: sessions live in this process's memory. Set: in this Redis, shared by every process.

@@ -52,6 +52,8 @@ def main(workers: int | None = None) -> None:
         )
         if settings.demo_enabled:
             print(f"handoff: demo page at {settings.public_base_url}/", flush=True)
+    if settings.metrics_token is None:
+        print("handoff: /metrics is open to anyone (set METRICS_TOKEN to require a token)", flush=True)
     try:
         if settings.workers > 1:
             from .workers import check_store, serve_workers

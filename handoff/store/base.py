@@ -376,6 +376,10 @@ class SessionStore(abc.ABC):
         """The owner's sessions that have not expired, newest first, ``limit`` at a time."""
 
     @abc.abstractmethod
+    async def count_live(self) -> int:
+        """How many sessions, of every owner, have not expired (for the metrics)."""
+
+    @abc.abstractmethod
     async def file_info(self, download_id: str) -> StoredFile | None: ...
 
     @abc.abstractmethod

@@ -117,6 +117,9 @@ class MemoryStore(SessionStore):
                 break
         return page_of(sessions, limit)
 
+    async def count_live(self) -> int:
+        return len(self._timers)  # one expiry timer per session that has not expired
+
     async def file_info(self, download_id: str) -> StoredFile | None:
         entry = self._files.get(download_id)
         return None if entry is None else entry[0]

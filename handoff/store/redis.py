@@ -214,6 +214,11 @@ class RedisStore(SessionStore):
         return page_of(sessions, limit)
 
     @guarded
+    async def count_live(self) -> int:
+        # A session leaves the deadlines once expired (by a sweep, at the latest a second late).
+        return int(await self._redis.zcard(self._deadlines))
+
+    @guarded
     async def file_info(self, download_id: str) -> StoredFile | None:
         return stored_file_of(await self._redis.hgetall(self._file_keys(download_id)[0]))
 

@@ -15,7 +15,15 @@ from .. import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
 from .bodies import read_model
 from ..errors import BadRequest, NotFound
-from ..keys import executor_key, tenants_key, ocr_languages_key, presenter_key, settings_key, store_key
+from ..keys import (
+    executor_key,
+    metrics_key,
+    ocr_languages_key,
+    presenter_key,
+    settings_key,
+    store_key,
+    tenants_key,
+)
 from ..models import CreateSessionRequest, Health, VersionInfo
 from .requestid import bind_session
 from .responses import json_model
@@ -88,7 +96,8 @@ async def create_session(request: web.Request) -> web.Response:
                  "ocr_languages": request.app[ocr_languages_key]},
     )
     session = await request.app[store_key].create(new_session(spec, owner, settings))
-    bind_session(request, session.id)
+    bind_session(request, session.id, session.action_type)
+    request.app[metrics_key].created.labels(session.action_type).inc()
     log.info("created a %s session", session.action_type)
     response = session_response(request, session, status=201)
     response.headers["Location"] = request.app[presenter_key].session_path(session.id)

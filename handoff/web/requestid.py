@@ -6,7 +6,7 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ..keys import request_id_key, session_id_key
+from ..keys import action_key, request_id_key, session_id_key
 from ..logs import request_id_var, session_id_var
 
 HEADER = "X-Request-ID"
@@ -29,9 +29,11 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         session_id_var.reset(ids[1])
 
 
-def bind_session(request: web.Request, session_id: str) -> None:
+def bind_session(request: web.Request, session_id: str, action: str | None = None) -> None:
     """From here on, this request's log lines (and its access log line) name the session."""
     request[session_id_key] = session_id
+    if action:
+        request[action_key] = action
     session_id_var.set(session_id)
 
 

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ..assets import STATIC_DIR
 from ..errors import NotFound
-from . import api, openapi, ws
+from . import api, metrics, openapi, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
 from .phone import scan
@@ -15,6 +15,7 @@ from .phone import scan
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
+    router.add_get("/metrics", metrics.metrics_page, name="metrics")
     router.add_get("/api/v1/health", api.health, name="health")
     router.add_get("/api/v1/ready", api.ready, name="ready")
     router.add_get("/api/v1/version", api.version, name="version")
