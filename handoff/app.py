@@ -16,6 +16,7 @@ from .web.cors import setup_cors
 from .keys import (
     executor_key,
     metrics_key,
+    ratelimits_key,
     tenants_key,
     ocr_executor_key,
     ocr_languages_key,
@@ -27,12 +28,14 @@ from .keys import (
 from .web.middlewares import error_middleware, security_headers
 from .metrics import Metrics
 from .web.metrics import http_metrics, upload_metrics
+from .web.ratelimit import phone_rate_limit
 from .web.requestid import request_id_header, request_id_middleware
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
 from .settings import Settings
+from .ratelimits import RateLimits
 from .tenants import Tenants
 from .store import MemoryStore
 from .web.ws import close_websockets
@@ -64,6 +67,12 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[store_key].close()
 
 
+async def _ratelimits_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[ratelimits_key] = RateLimits.open(app[settings_key])
+    yield
+    await app[ratelimits_key].close()
+
+
 async def _executor_ctx(app: web.Application) -> AsyncIterator[None]:
     # Two workers: enough to use both cores, few enough that several large photos
     # cannot hold every decoded image in memory at once.
@@ -92,7 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
         middlewares=[request_id_middleware, http_metrics, error_middleware, phone_language,
-                     upload_metrics],
+                     phone_rate_limit, upload_metrics],
         client_max_size=largest + BODY_SLACK,
         handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
     )
@@ -123,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_executor_ctx)
     app.cleanup_ctx.append(_ocr_ctx)
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_ratelimits_ctx)
 
     # Security headers on every response; websockets closed with 1001 on shutdown.
     app.on_response_prepare.append(security_headers)

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from .metrics import Metrics
+from .ratelimits import RateLimits
 from .web.presenter import Presenter
 from .settings import Settings
 from .store import SessionStore
@@ -30,5 +31,7 @@ request_id_key = web.RequestKey("request_id", str)
 session_id_key = web.RequestKey("session_id", str)
 #: What that session asks for (``photo``, ``signature``, ``scan``), for the upload metrics.
 action_key = web.RequestKey("action", str)
+#: The rate limits and their counts (see ratelimits.py).
+ratelimits_key = web.AppKey("ratelimits", RateLimits)
 #: The Prometheus metrics of this app (see web/metrics.py).
 metrics_key = web.AppKey("metrics", Metrics)

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     #: The Tesseract program that makes scans searchable (``ocr: true``).
     ocr_command: str = "tesseract"
     log_level: str = "info"
+    #: Sessions one tenant may create (``limits`` notation: "600/minute", "10/second").
+    rate_limit_create: str = "600/minute"
+    #: Unknown or expired phone links one address may open before it is refused for a while.
+    rate_limit_phone_misses: str = "60/minute"
+    #: Proxies whose X-Forwarded-For is believed: addresses or networks, or "*" for any.
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
     #: Unset: GET /metrics is open (development); set: it needs ``Authorization: Bearer <token>``.
     metrics_token: str | None = Field(None, min_length=16, repr=False)
     #: ``text``: one readable line per record; ``json``: one JSON object per line.
@@ -57,7 +63,29 @@ class Settings(BaseSettings):
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("rate_limit_create", "rate_limit_phone_misses")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("is not a rate such as 600/minute or 10/second") from None
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an address or network (or *)") from None
+        return value
+
+    @field_validator("api_keys", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):

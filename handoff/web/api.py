@@ -20,6 +20,7 @@ from ..keys import (
     metrics_key,
     ocr_languages_key,
     presenter_key,
+    ratelimits_key,
     settings_key,
     store_key,
     tenants_key,
@@ -87,6 +88,7 @@ def _commit() -> str:
 
 async def create_session(request: web.Request) -> web.Response:
     owner = require_api_key(await caller_of(request))
+    await request.app[ratelimits_key].hit_create(owner)
     settings = request.app[settings_key]
     spec = await read_model(
         request,
