@@ -15,6 +15,7 @@ from .web.accesslog import AccessLogger
 from .web.cors import setup_cors
 from .keys import (
     executor_key,
+    idempotency_key,
     metrics_key,
     ratelimits_key,
     tenants_key,
@@ -35,6 +36,7 @@ from .web.presenter import Presenter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
 from .settings import Settings
+from .idempotency import MemoryIdempotency
 from .ratelimits import RateLimits
 from .tenants import Tenants
 from .store import MemoryStore
@@ -65,6 +67,18 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     app[store_key].add_listener(app[metrics_key].on_change)
     yield
     await app[store_key].close()
+
+
+async def _idempotency_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    if settings.redis_url is None:
+        app[idempotency_key] = MemoryIdempotency()
+    else:
+        from .idempotency.redis import RedisIdempotency
+
+        app[idempotency_key] = RedisIdempotency.open(settings.redis_url, prefix=settings.redis_prefix)
+    yield
+    await app[idempotency_key].close()
 
 
 async def _ratelimits_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -133,6 +147,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_ocr_ctx)
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_ratelimits_ctx)
+    app.cleanup_ctx.append(_idempotency_ctx)
 
     # Security headers on every response; websockets closed with 1001 on shutdown.
     app.on_response_prepare.append(security_headers)

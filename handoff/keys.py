@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
+from .idempotency import IdempotencyStore
 from .metrics import Metrics
 from .ratelimits import RateLimits
 from .web.presenter import Presenter
@@ -31,6 +32,8 @@ request_id_key = web.RequestKey("request_id", str)
 session_id_key = web.RequestKey("session_id", str)
 #: What that session asks for (``photo``, ``signature``, ``scan``), for the upload metrics.
 action_key = web.RequestKey("action", str)
+#: Responses to replay for a repeated Idempotency-Key (see web/idempotency.py).
+idempotency_key = web.AppKey("idempotency", IdempotencyStore)
 #: The rate limits and their counts (see ratelimits.py).
 ratelimits_key = web.AppKey("ratelimits", RateLimits)
 #: The Prometheus metrics of this app (see web/metrics.py).

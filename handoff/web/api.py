@@ -26,6 +26,7 @@ from ..keys import (
     tenants_key,
 )
 from ..models import CreateSessionRequest, Health, VersionInfo
+from .idempotency import idempotent, key_of
 from .requestid import bind_session
 from .responses import json_model
 from ..settings import Settings
@@ -88,7 +89,7 @@ def _commit() -> str:
 
 async def create_session(request: web.Request) -> web.Response:
     owner = require_api_key(await caller_of(request))
-    await request.app[ratelimits_key].hit_create(owner)
+    key_of(request)  # a malformed Idempotency-Key is refused before anything else happens
     settings = request.app[settings_key]
     spec = await read_model(
         request,
@@ -97,13 +98,19 @@ async def create_session(request: web.Request) -> web.Response:
         context={"max_ttl": settings.max_session_ttl,
                  "ocr_languages": request.app[ocr_languages_key]},
     )
-    session = await request.app[store_key].create(new_session(spec, owner, settings))
-    bind_session(request, session.id, session.action_type)
-    request.app[metrics_key].created.labels(session.action_type).inc()
-    log.info("created a %s session", session.action_type)
-    response = session_response(request, session, status=201)
-    response.headers["Location"] = request.app[presenter_key].session_path(session.id)
-    return response
+
+    async def create() -> web.Response:
+        # Inside, so a replay neither counts against the limit nor makes a second session.
+        await request.app[ratelimits_key].hit_create(owner)
+        session = await request.app[store_key].create(new_session(spec, owner, settings))
+        bind_session(request, session.id, session.action_type)
+        request.app[metrics_key].created.labels(session.action_type).inc()
+        log.info("created a %s session", session.action_type)
+        response = session_response(request, session, status=201)
+        response.headers["Location"] = request.app[presenter_key].session_path(session.id)
+        return response
+
+    return await idempotent(request, owner, create)
 
 
 def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> NewSession:

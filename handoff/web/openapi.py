@@ -58,7 +58,10 @@ def errors(*statuses: int) -> Json:
         403: "A client secret was used where an API key is required.",
         404: "No such session or file for this caller.",
         410: "The session has expired or was cancelled; `status` says which.",
+        409: "A request with this Idempotency-Key is still in progress (`idempotency_key_in_use`).",
         413: "The request body is too large.",
+        422: "This Idempotency-Key was used with another body (`idempotency_key_reused`).",
+        429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
     }
     return {str(s): json_response(reasons[s], ref("ErrorBody")) for s in statuses}
 
@@ -107,8 +110,17 @@ def paths() -> Json:
                     ref("SessionOut"),
                     {"Location": {"description": "The session's path.",
                                   "schema": {"type": "string"}},
+                     "Idempotent-Replayed": {
+                         "description": "`true` on a repeat of an earlier request with the same "
+                                        "Idempotency-Key and body: the same session again.",
+                         "schema": {"type": "string", "enum": ["true"]}},
                      **ETAG}),
-                 **errors(400, 401, 403, 413)},
+                 **errors(400, 401, 403, 409, 413, 422, 429)},
+                parameters=[param(
+                    "Idempotency-Key", "header",
+                    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+                    "Makes the create safe to retry: within 24 h a repeat with the same key and "
+                    "body answers the same session (IETF draft-ietf-httpapi-idempotency-key-header).")],
                 requestBody={"required": True, "content": {
                     "application/json": {"schema": ref("CreateSessionRequest")}}},
                 security=API_KEY_ONLY),

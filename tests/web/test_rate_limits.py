@@ -18,7 +18,8 @@ async def assert_refused(response) -> None:
 
 
 async def post_create(client, headers):
-    return await client.post("/api/v1/sessions", json={"action_type": "photo"}, headers=headers)
+    return await client.post("/api/v1/sessions", json={"action_type": "photo", "output_format": "jpg"},
+                             headers=headers)
 
 
 async def test_a_tenant_past_its_create_limit_gets_429_and_others_do_not(make_client):
