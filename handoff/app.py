@@ -19,6 +19,7 @@ from .keys import (
     metrics_key,
     ratelimits_key,
     tenants_key,
+    webhooks_key,
     ocr_executor_key,
     ocr_languages_key,
     presenter_key,
@@ -39,6 +40,9 @@ from .settings import Settings
 from .idempotency import MemoryIdempotency
 from .ratelimits import RateLimits
 from .tenants import Tenants
+from .webhooks import DeliveryQueue, MemoryQueue
+from .webhooks.sender import Sender
+from .web.webhooks import WebhookEvents
 from .store import MemoryStore
 from .web.ws import close_websockets
 
@@ -79,6 +83,28 @@ async def _idempotency_ctx(app: web.Application) -> AsyncIterator[None]:
         app[idempotency_key] = RedisIdempotency.open(settings.redis_url, prefix=settings.redis_prefix)
     yield
     await app[idempotency_key].close()
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    queue: DeliveryQueue
+    if settings.redis_url is None:
+        queue = MemoryQueue()
+    else:
+        from .webhooks.redis import RedisQueue
+
+        queue = RedisQueue.open(settings.redis_url, prefix=settings.redis_prefix)
+    counter = app[metrics_key].webhooks
+    app[webhooks_key] = sender = Sender(
+        queue, app[tenants_key].get, schedule=settings.webhook_retry_schedule,
+        timeout=settings.webhook_timeout, outcome=lambda outcome: counter.labels(outcome).inc(),
+    )
+    await sender.start()
+    events = WebhookEvents(app[tenants_key], app[presenter_key], sender)
+    app[store_key].add_listener(events.on_change)
+    yield
+    await sender.close()
+    await queue.close()
 
 
 async def _ratelimits_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -148,6 +174,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_ratelimits_ctx)
     app.cleanup_ctx.append(_idempotency_ctx)
+    app.cleanup_ctx.append(_webhooks_ctx)
 
     # Security headers on every response; websockets closed with 1001 on shutdown.
     app.on_response_prepare.append(security_headers)

@@ -12,6 +12,7 @@ from .web.presenter import Presenter
 from .settings import Settings
 from .store import SessionStore
 from .tenants import Tenants
+from .webhooks.sender import Sender
 
 settings_key = web.AppKey("settings", Settings)
 #: Every tenant, by opaque id, with the API keys that identify it.
@@ -34,6 +35,8 @@ session_id_key = web.RequestKey("session_id", str)
 action_key = web.RequestKey("action", str)
 #: Responses to replay for a repeated Idempotency-Key (see web/idempotency.py).
 idempotency_key = web.AppKey("idempotency", IdempotencyStore)
+#: The webhook sender and its delivery queue (see webhooks/).
+webhooks_key = web.AppKey("webhooks", Sender)
 #: The rate limits and their counts (see ratelimits.py).
 ratelimits_key = web.AppKey("ratelimits", RateLimits)
 #: The Prometheus metrics of this app (see web/metrics.py).

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     rate_limit_phone_misses: str = "60/minute"
     #: Proxies whose X-Forwarded-For is believed: addresses or networks, or "*" for any.
     forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
+    #: Waits before each retry of a failed webhook (jittered); the specification's suggestion.
+    webhook_retry_schedule: Annotated[tuple[Duration, ...], NoDecode] = (
+        5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+    #: How long a webhook receiver has to answer 2xx before the attempt counts as failed.
+    webhook_timeout: Duration = Field(10.0, gt=0)
     #: Unset: GET /metrics is open (development); set: it needs ``Authorization: Bearer <token>``.
     metrics_token: str | None = Field(None, min_length=16, repr=False)
     #: ``text``: one readable line per record; ``json``: one JSON object per line.
@@ -62,6 +67,13 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("rate_limit_create", "rate_limit_phone_misses")
     @classmethod

@@ -16,6 +16,8 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from .. import __version__
 from ..models import (
     CreateSessionRequest,
+    DeliveryList,
+    DeliveryOut,
     ErrorBody,
     Health,
     ResultPoll,
@@ -31,6 +33,7 @@ MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (CreateSessionRequest, "validation"),
     *((model, "serialization") for model in (
         SessionOut, Tombstone, SessionList, ResultPoll, StatusEvent, ErrorBody, Health, VersionInfo,
+        DeliveryOut, DeliveryList,
     )),
 ]
 FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/svg+xml", "application/pdf")
@@ -183,6 +186,19 @@ def paths() -> Json:
              **errors(401, 404, 410)},
             parameters=[SESSION_ID,
                         param("kind", "path", {"enum": ["svg", "png"]}, "Image type.")])},
+        "/api/v1/webhooks/deliveries": {"get": operation(
+            "deliveries", "The calling tenant's recent webhook deliveries, newest first.",
+            {"200": json_response("The deliveries (empty without a webhook_url).",
+                                  ref("DeliveryList")),
+             **errors(401, 403)},
+            security=API_KEY_ONLY)},
+        "/api/v1/webhooks/deliveries/{delivery_id}/retry": {"post": operation(
+            "delivery_retry", "Send a delivery again now (whatever its status); "
+                              "its `webhook-id` stays the same.",
+            {"202": json_response("Queued: the delivery, pending and due now.", ref("DeliveryOut")),
+             **errors(401, 403, 404)},
+            parameters=[param("delivery_id", "path", {"type": "string"}, "A delivery's `id`.")],
+            security=API_KEY_ONLY)},
         "/api/v1/downloads/{download_id}": {
             "get": operation(
                 "download", "A result file's bytes (the file may expire before its session).",
