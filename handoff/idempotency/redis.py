@@ -5,6 +5,7 @@ import hashlib
 import redis.asyncio as redis
 
 from ..store.redis import connect, guarded
+from ..store.redis_codec import text
 from .base import CLAIM_TTL, KEEP, Begun, IdempotencyStore, InUse, Outcome, Remembered, new_claim, outcome_of
 
 #: KEYS[1] the entry, ARGV[1] the claim's token, ARGV[2] the new value ('' deletes), ARGV[3] ms.
@@ -43,7 +44,7 @@ class RedisIdempotency(IdempotencyStore):
         raw = await self._redis.get(name)
         if raw is None:  # it lapsed between the two calls: as good as in progress
             return InUse()
-        return outcome_of(raw.decode(), fingerprint)
+        return outcome_of(text(raw), fingerprint)
 
     @guarded
     async def finish(self, scope: str, key: str, begun: Begun, response: Remembered) -> None:

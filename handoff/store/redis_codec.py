@@ -34,7 +34,8 @@ def session_fields(session: Session) -> dict[str, str]:
     }
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
+    """A reply from Redis as text, whether it came as bytes or already decoded."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -46,7 +47,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
     """A session or tombstone from its hash (bytes or str keys); ``None`` for an empty one."""
     if not raw:
         return None
-    fields = {_text(key): _text(value) for key, value in raw.items()}
+    fields = {text(key): text(value) for key, value in raw.items()}
     if fields["status"] == Status.EXPIRED:
         return Tombstone(
             id=fields["id"],
@@ -116,7 +117,7 @@ def file_fields(stored: StoredFile) -> dict[str, str]:
 def stored_file_of(raw: Mapping[Any, Any]) -> StoredFile | None:
     if not raw:
         return None
-    fields = {_text(key): _text(value) for key, value in raw.items()}
+    fields = {text(key): text(value) for key, value in raw.items()}
     info = ResultInfo(
         download_id=fields["download_id"],
         content_type=fields["content_type"],

@@ -36,10 +36,12 @@ class MemoryQueue(DeliveryQueue):
             self._due.pop(delivery.id, None)
 
     async def get(self, tenant: str, delivery_id: str) -> Delivery | None:
-        return self._by_tenant.get(tenant, {}).get(delivery_id)
+        kept = self._by_tenant.get(tenant)
+        return None if kept is None else kept.get(delivery_id)
 
     async def recent(self, tenant: str, limit: int) -> list[Delivery]:
-        return list(reversed(self._by_tenant.get(tenant, {}).values()))[:limit]
+        kept = self._by_tenant.get(tenant)
+        return [] if kept is None else list(reversed(kept.values()))[:limit]
 
     async def next_due(self) -> float | None:
         return min((when for _, when in self._due.values()), default=None)

@@ -9,6 +9,7 @@ creation time, for the listing).
 import redis.asyncio as redis
 
 from ..store.redis import connect, guarded
+from ..store.redis_codec import text
 from .base import KEEP_SECONDS, KEPT_PER_TENANT, Delivery, DeliveryQueue, DeliveryStatus
 
 #: KEYS[1] the due set; ARGV[1] now, ARGV[2] most, ARGV[3] held until. -> claimed ids
@@ -53,7 +54,7 @@ class RedisQueue(DeliveryQueue):
         ids = await self._claim(keys=[self._due], args=[now, limit, now + hold])
         if not ids:
             return []
-        raws = await self._redis.mget([self._key(i.decode()) for i in ids])
+        raws = await self._redis.mget([self._key(text(i)) for i in ids])
         return [Delivery.loads(raw) for raw in raws if raw is not None]
 
     @guarded
@@ -82,7 +83,7 @@ class RedisQueue(DeliveryQueue):
         ids = await self._redis.zrevrange(self._tenant(tenant), 0, limit - 1)
         if not ids:
             return []
-        raws = await self._redis.mget([self._key(i.decode()) for i in ids])
+        raws = await self._redis.mget([self._key(text(i)) for i in ids])
         return [Delivery.loads(raw) for raw in raws if raw is not None]
 
     @guarded
