@@ -57,6 +57,7 @@ from .redis_codec import (
     result_json,
     session_fields,
     stored_file_of,
+    text,
 )
 from .redis_events import EventHub
 
@@ -185,12 +186,12 @@ class RedisStore(SessionStore):
     @guarded
     async def get_by_token(self, phone_token: str) -> Record | None:
         session_id = await self._redis.get(self._index("token", phone_token))
-        return None if session_id is None else await self._read(_text(session_id))
+        return None if session_id is None else await self._read(text(session_id))
 
     @guarded
     async def session_for_secret(self, client_secret: str) -> str | None:
         session_id = await self._redis.get(self._index("secret", client_secret))
-        return None if session_id is None else _text(session_id)
+        return None if session_id is None else text(session_id)
 
     @guarded
     async def list_live(
@@ -203,7 +204,7 @@ class RedisStore(SessionStore):
         )
         sessions: list[Session] = []
         for raw_id in ids:
-            record = await self._read(_text(raw_id))
+            record = await self._read(text(raw_id))
             if not isinstance(record, Session):
                 continue
             if after is not None and (record.created_at, record.id) >= after:
@@ -310,9 +311,9 @@ class RedisStore(SessionStore):
     async def scan_pages(self, session_id: str) -> list[list[bytes]]:
         held = await self._redis.hgetall(self._keys(session_id)[2])
         documents: dict[str, list[bytes]] = {}
-        for field in sorted(held, key=_text):
+        for field in sorted(held, key=text):
             page = held[field]
-            documents.setdefault(_text(field).split(":")[0], []).append(
+            documents.setdefault(text(field).split(":")[0], []).append(
                 page if isinstance(page, bytes) else page.encode()
             )
         return list(documents.values())
@@ -445,7 +446,7 @@ class RedisStore(SessionStore):
                 self._deadlines, "-inf", time.time(), start=0, num=SWEEP_BATCH
             )
             for raw_id in due:
-                await self._expire(_text(raw_id))
+                await self._expire(text(raw_id))
             if len(due) < SWEEP_BATCH:
                 break
         upcoming = await self._redis.zrange(self._deadlines, 0, 0, withscores=True)
@@ -479,8 +480,3 @@ class RedisStore(SessionStore):
                 await self._redis.aclose()
         except TimeoutError:
             log.warning("the Redis connections did not close within %ss", CLOSE_WAIT)
-
-
-def _text(raw: Any) -> str:
-    """A reply value as text (replies are bytes: the client does not decode them)."""
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
