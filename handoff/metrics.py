@@ -18,7 +18,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from .domain import Status
-from .store import Event
+from .store import Event, Tombstone
 
 FINISHED = frozenset({Status.COMPLETED, Status.CANCELLED, Status.EXPIRED})
 
@@ -54,8 +54,11 @@ class Metrics:
 
     def on_change(self, event: Event) -> None:
         """A store listener: count sessions as they finish (once, in the process that did it)."""
+        record = event.record
+        if isinstance(record, Tombstone) and not record.ended_open:
+            return  # it already counted when it completed or was cancelled
         if event.status in FINISHED:
-            action = getattr(event.record, "action_type", "") or "unknown"
+            action = record.action_type or "unknown"
             self.finished.labels(action, event.status.value).inc()
 
     async def exposition(self, live_sessions: int) -> bytes:

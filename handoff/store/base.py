@@ -120,8 +120,15 @@ class Tombstone:
     phone_token: str
     client_secret: str
     version: int
-    #: What the session asked for (for metrics); empty in tombstones written before it was kept.
+    #: What the session asked for, and its status when it expired (for metrics and webhooks);
+    #: empty in tombstones written before they were kept.
     action_type: str = ""
+    was: str = ""
+
+    @property
+    def ended_open(self) -> bool:
+        """Whether the session expired unfinished (not after it completed or was cancelled)."""
+        return self.was not in (Status.COMPLETED, Status.CANCELLED)
 
     @property
     def status(self) -> Status:

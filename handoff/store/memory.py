@@ -326,6 +326,7 @@ class MemoryStore(SessionStore):
             client_secret=session.client_secret,
             version=session.version + 1,
             action_type=session.action_type,
+            was=session.status.value,
         )
         self._records[session_id] = tombstone
         self._scan_pages.pop(session_id, None)

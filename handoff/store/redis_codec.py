@@ -56,6 +56,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
             client_secret=fields["client_secret"],
             version=int(fields["version"]),
             action_type=fields.get("action_type", ""),
+            was=fields.get("was", ""),
         )
     layout: ScanLayout | None = None
     if fields["scan_documents"]:

@@ -36,7 +36,7 @@ local function expire_if_due(at)
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'id', f[4], 'owner', f[5], 'phone_token', f[6],
              'client_secret', f[7], 'status', 'expired', 'version', tonumber(f[8]) + 1,
-             'action_type', f[9] or '')
+             'action_type', f[9] or '', 'was', f[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   publish(at)
   expired_now = true

@@ -16,7 +16,7 @@ from ..domain import Status
 from ..errors import NotFound
 from ..keys import tenants_key, webhooks_key
 from ..models import DeliveryList, DeliveryOut
-from ..store import Event
+from ..store import Event, Tombstone
 from ..tenants import Tenants
 from ..webhooks import Delivery
 from ..webhooks.sender import Sender
@@ -53,6 +53,8 @@ class WebhookEvents:
         kind = EVENT_TYPES.get(event.status)
         if tenant is None or tenant.webhook_url is None or kind is None:
             return
+        if isinstance(event.record, Tombstone) and not event.record.ended_open:
+            return  # a completed or cancelled session's end was already announced
         head = json.dumps({"type": kind, "timestamp": stamp(event.at)})
         payload = head[:-1] + ', "data": ' + self._presenter.session_json(event.record).decode() + "}"
         self._sender.submit(Delivery(

@@ -63,10 +63,20 @@ async def test_expiry_is_told_once_with_what_the_session_asked_for(store):
     session = await store.create(spec(ttl=0.3, action_type="signature"))
     (event,) = await heard.until(1)
     assert isinstance(event.record, Tombstone) and event.record.action_type == "signature"
+    assert event.record.was == "pending" and event.record.ended_open
     assert (event.session_id, event.version) == (session.id, 2)
     await store.get(session.id)
     await asyncio.sleep(0)  # a second announcement would be made synchronously by now
     assert len(heard.events) == 1
+
+
+async def test_the_end_of_a_cancelled_session_says_it_was_cancelled(store):
+    heard = listening(store)
+    session = await store.create(spec(ttl=0.3))
+    await store.cancel(session.id)
+    (_, ended) = await heard.until(2)
+    assert isinstance(ended.record, Tombstone)
+    assert ended.record.was == "cancelled" and not ended.record.ended_open
 
 
 async def test_a_failing_listener_neither_undoes_the_change_nor_silences_the_others(store):
