@@ -61,11 +61,14 @@ class Metrics:
             action = record.action_type or "unknown"
             self.finished.labels(action, event.status.value).inc()
 
-    async def exposition(self, live_sessions: int) -> bytes:
+    async def exposition(self, live_sessions: int | None) -> bytes:
+        """The text format; ``live_sessions`` is left out when the store could not count."""
         registry = self.registry
         if multiprocess_dir() is not None:
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
+        if live_sessions is None:
+            return generate_latest(registry)
         registry.register(live := LiveSessions(live_sessions))
         try:
             return generate_latest(registry)

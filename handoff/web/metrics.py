@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..errors import HandoffError, Unauthorized
 from ..keys import action_key, metrics_key, settings_key, store_key
+from ..store import StoreUnavailable
 
 #: Routes whose refusals count as upload rejections, and whose successes as processing time.
 UPLOAD_ROUTES = frozenset({"phone_result", "scan_upload", "scan_finalize"})
@@ -65,6 +66,9 @@ async def metrics_page(request: web.Request) -> web.Response:
         ):
             raise Unauthorized("The metrics need Authorization: Bearer with METRICS_TOKEN.",
                                code="invalid_metrics_token")
-    live = await request.app[store_key].count_live()
+    try:
+        live: int | None = await request.app[store_key].count_live()
+    except StoreUnavailable:
+        live = None  # the other figures matter most while the store is away
     body = await request.app[metrics_key].exposition(live)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
