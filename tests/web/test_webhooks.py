@@ -256,3 +256,28 @@ async def test_with_redis_one_of_several_processes_sends_each_event(
 async def client_cancel(client, session) -> None:
     response = await client.delete(f"/api/v1/sessions/{session['id']}", headers=HOOKED)
     assert response.status == 200
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_deliveries_never_log_the_secret_or_the_key(hooked, receiver, fmt):
+    import io
+    import logging
+
+    from handoff.logs import configure_logging
+
+    buffer = io.StringIO()
+    handler = configure_logging("debug", fmt, buffer)
+    level = logging.getLogger().level
+    try:
+        hook = await receiver(fail_first=1)
+        client = await hooked(hook.url)
+        session = await create(client)
+        await client.delete(f"/api/v1/sessions/{session['id']}", headers=HOOKED)
+        await until_delivery(client, lambda d: d["status"] == "succeeded")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(level)
+    logged = buffer.getvalue()
+    assert "session.cancelled" in logged and session["id"] in logged
+    for secret in (SECRET, SECRET.removeprefix("whsec_"), HOOK_KEY, session["client_secret"]):
+        assert secret not in logged
