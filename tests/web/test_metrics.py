@@ -1,11 +1,5 @@
 """Prometheus metrics: every promised name, figures that move, no ids in labels."""
 
-import os
-import subprocess
-import sys
-import urllib.request
-from pathlib import Path
-
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,7 +12,6 @@ NAMES = {
     "handoff_upload_processing_seconds", "handoff_upload_rejections",
     "handoff_webhook_deliveries",
 }
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -124,49 +117,31 @@ def test_a_short_metrics_token_is_refused_without_showing_it():
     assert line.startswith("invalid METRICS_TOKEN") and "short-secret" not in line
 
 
-def _serve(port: int, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "handoff", "serve"], cwd=ROOT, text=True,
-        env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    for line in process.stdout:
-        if "listening" in line:
-            return process
-    raise AssertionError(f"the server on {port} did not start")
-
-
-def _get(url: str, key: str | None = None, body: bytes | None = None) -> str:
-    headers = {"X-API-Key": key} if key else {}
-    request = urllib.request.Request(url, data=body, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.read().decode()
-
-
-def test_several_processes_report_the_same_totals_in_multiprocess_mode(
+async def test_several_workers_report_the_same_totals_in_multiprocess_mode(
     tmp_path, redis_server, redis_prefix
 ):
-    from aiohttp.test_utils import unused_port
+    import aiohttp
+
+    from ..processes import ServerProcess
 
     directory = tmp_path / "prometheus"
     directory.mkdir()
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    env.update(PROMETHEUS_MULTIPROC_DIR=str(directory), API_KEYS=KEY_A, REDIS_URL=redis_server.url,
-               REDIS_PREFIX=redis_prefix)
-    ports = [unused_port(), unused_port()]
-    servers = [_serve(port, env) for port in ports]
+    server = ServerProcess(tmp_path, {"REDIS_URL": redis_server.url, "REDIS_PREFIX": redis_prefix,
+                                      "PROMETHEUS_MULTIPROC_DIR": str(directory)})
+    await server.start("--workers", "2")
     try:
-        body = b'{"action_type": "signature", "output_format": "svg"}'
-        for port in ports:
-            _get(f"http://127.0.0.1:{port}/api/v1/sessions", KEY_A, body)
-        for port in ports:
-            figures = samples(_get(f"http://127.0.0.1:{port}/metrics"))
-            assert value(figures, "handoff_sessions_created_total", action="signature") == 2
-            assert value(figures, "handoff_sessions_live") == 2
-            assert value(figures, "handoff_http_requests_total", route="sessions", method="POST",
-                         status="201") == 2
+        async with aiohttp.ClientSession() as http:
+            for _ in range(6):
+                async with http.post(f"{server.base_url}/api/v1/sessions", headers=A,
+                                     json={"action_type": "signature", "output_format": "svg"}) as r:
+                    assert r.status == 201
+            for _ in range(6):  # whichever worker answers, the figures are the totals
+                async with http.get(f"{server.base_url}/metrics") as r:
+                    figures = samples(await r.text())
+                assert value(figures, "handoff_sessions_created_total", action="signature") == 6
+                assert value(figures, "handoff_sessions_live") == 6
+                assert value(figures, "handoff_http_requests_total", route="sessions", method="POST",
+                             status="201") == 6
+        assert list(directory.glob("counter_*.db"))  # the figures went through the directory
     finally:
-        for server in servers:
-            server.terminate()
-            server.wait(10)
-            server.stdout.close()
+        await server.stop()
