@@ -12,12 +12,15 @@ from aiohttp import web
 from .assets import TEMPLATES_DIR
 from .capture.scan.ocr import installed_languages
 from .web.accesslog import AccessLogger
-from .web.auth import KeyRing
 from .web.cors import setup_cors
 from .keys import (
     code_limiter_key,
     executor_key,
-    keyring_key,
+    idempotency_key,
+    metrics_key,
+    ratelimits_key,
+    tenants_key,
+    webhooks_key,
     ocr_executor_key,
     ocr_languages_key,
     presenter_key,
@@ -27,12 +30,22 @@ from .keys import (
 )
 from .web.middlewares import error_middleware, security_headers
 from .web.phone.codes import CODE_FAILURES, CODE_WINDOW
+from .metrics import Metrics
+from .web.metrics import http_metrics, upload_metrics
+from .web.ratelimit import phone_rate_limit
+from .web.requestid import request_id_header, request_id_middleware
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
-from .web.ratelimit import FailureLimiter
+from .web.phone.failures import FailureLimiter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
 from .settings import Settings
+from .idempotency import MemoryIdempotency
+from .ratelimits import RateLimits
+from .tenants import Tenants
+from .webhooks import DeliveryQueue, MemoryQueue
+from .webhooks.sender import Sender
+from .web.webhooks import WebhookEvents
 from .store import MemoryStore
 from .web.ws import close_websockets
 
@@ -58,8 +71,49 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             wait=settings.redis_startup_wait,
             lease_ttl=settings.upload_lease_ttl,
         )
+    app[store_key].add_listener(app[metrics_key].on_change)
     yield
     await app[store_key].close()
+
+
+async def _idempotency_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    if settings.redis_url is None:
+        app[idempotency_key] = MemoryIdempotency()
+    else:
+        from .idempotency.redis import RedisIdempotency
+
+        app[idempotency_key] = RedisIdempotency.open(settings.redis_url, prefix=settings.redis_prefix)
+    yield
+    await app[idempotency_key].close()
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    queue: DeliveryQueue
+    if settings.redis_url is None:
+        queue = MemoryQueue()
+    else:
+        from .webhooks.redis import RedisQueue
+
+        queue = RedisQueue.open(settings.redis_url, prefix=settings.redis_prefix)
+    counter = app[metrics_key].webhooks
+    app[webhooks_key] = sender = Sender(
+        queue, app[tenants_key].get, schedule=settings.webhook_retry_schedule,
+        timeout=settings.webhook_timeout, outcome=lambda outcome: counter.labels(outcome).inc(),
+    )
+    await sender.start()
+    events = WebhookEvents(app[tenants_key], app[presenter_key], sender)
+    app[store_key].add_listener(events.on_change)
+    yield
+    await sender.close()
+    await queue.close()
+
+
+async def _ratelimits_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[ratelimits_key] = RateLimits.open(app[settings_key])
+    yield
+    await app[ratelimits_key].close()
 
 
 async def _executor_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -85,24 +139,27 @@ async def _ocr_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
-    # Errors are rendered outermost, after phone routes have put theirs into the user's language.
+    # Each request gets its id first; errors are rendered next, after phone routes have put
+    # theirs into the user's language.
     # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
-        middlewares=[error_middleware, phone_language],
+        middlewares=[request_id_middleware, http_metrics, error_middleware, phone_language,
+                     phone_rate_limit, upload_metrics],
         client_max_size=largest + BODY_SLACK,
         handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
     )
 
     # Configuration and credentials.
     app[settings_key] = settings
-    app[keyring_key] = KeyRing(settings.api_keys)
+    app[tenants_key] = tenants = Tenants.from_config(settings.api_keys, settings.tenants_file)
     app[websockets_key] = weakref.WeakSet()
     app[code_limiter_key] = FailureLimiter(limit=CODE_FAILURES, window=CODE_WINDOW)
+    app[metrics_key] = Metrics()
 
     # Routes, cross-origin access to the API when configured, then everything that builds links.
     setup_routes(app)
-    if settings.cors_origins:
-        setup_cors(app, settings.cors_origins)
+    if origins := tuple(dict.fromkeys((*settings.cors_origins, *tenants.cors_origins()))):
+        setup_cors(app, origins)
     app[presenter_key] = Presenter(settings.public_base_url, app.router)
 
     # Phone page templates, translated into each request's language.
@@ -119,8 +176,12 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_executor_ctx)
     app.cleanup_ctx.append(_ocr_ctx)
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_ratelimits_ctx)
+    app.cleanup_ctx.append(_idempotency_ctx)
+    app.cleanup_ctx.append(_webhooks_ctx)
 
     # Security headers on every response; websockets closed with 1001 on shutdown.
     app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.append(request_id_header)
     app.on_shutdown.append(close_websockets)
     return app

@@ -16,12 +16,15 @@ class HandoffError(Exception):
         code: str | None = None,
         details: list[dict[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.details = details
         self.extra = extra or {}
+        #: Response headers the error answers with (``Retry-After``, say).
+        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {**self.extra, "error": self.message, "code": self.code}
@@ -73,3 +76,8 @@ class UnsupportedMediaType(HandoffError):
 class Unprocessable(HandoffError):
     status = 422
     default_code = "unprocessable"
+
+
+class TooManyRequests(HandoffError):
+    status = 429
+    default_code = "rate_limited"

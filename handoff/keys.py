@@ -5,14 +5,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from .web.auth import KeyRing
+from .idempotency import IdempotencyStore
+from .metrics import Metrics
+from .ratelimits import RateLimits
 from .web.presenter import Presenter
-from .web.ratelimit import FailureLimiter
+from .web.phone.failures import FailureLimiter
 from .settings import Settings
 from .store import SessionStore
+from .tenants import Tenants
+from .webhooks.sender import Sender
 
 settings_key = web.AppKey("settings", Settings)
-keyring_key = web.AppKey("keyring", KeyRing)
+#: Every tenant, by opaque id, with the API keys that identify it.
+tenants_key = web.AppKey("tenants", Tenants)
 presenter_key = web.AppKey("presenter", Presenter)
 store_key = web.AppKey("store", SessionStore)
 #: Thread pool for Pillow and PDF work, sized so image jobs cannot starve each other.
@@ -26,3 +31,16 @@ websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse]
 code_limiter_key = web.AppKey("code_limiter", FailureLimiter)
 #: The language a phone route answers in (see web/phone/language.py).
 locale_key = web.RequestKey("locale", str)
+#: This request's id (the X-Request-ID it answers with), and the session it turned out to be about.
+request_id_key = web.RequestKey("request_id", str)
+session_id_key = web.RequestKey("session_id", str)
+#: What that session asks for (``photo``, ``signature``, ``scan``), for the upload metrics.
+action_key = web.RequestKey("action", str)
+#: Responses to replay for a repeated Idempotency-Key (see web/idempotency.py).
+idempotency_key = web.AppKey("idempotency", IdempotencyStore)
+#: The webhook sender and its delivery queue (see webhooks/).
+webhooks_key = web.AppKey("webhooks", Sender)
+#: The rate limits and their counts (see ratelimits.py).
+ratelimits_key = web.AppKey("ratelimits", RateLimits)
+#: The Prometheus metrics of this app (see web/metrics.py).
+metrics_key = web.AppKey("metrics", Metrics)

@@ -233,6 +233,25 @@ class Tombstone(BaseModel):
     status: Literal["expired"] = "expired"
 
 
+class DeliveryOut(BaseModel):
+    """One webhook delivery, as its tenant's listing shows it."""
+
+    id: str = Field(description="The `webhook-id` header: the same on every redelivery.")
+    type: str = Field(description="`session.opened`, `session.action_started`, `session.completed`, "
+                                  "`session.cancelled` or `session.expired`.")
+    session_id: str
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: int
+    last_status_code: int | None = Field(None, description="The receiver's last answer, if any.")
+    last_error: str | None = Field(None, description="Why the last attempt failed, if it did.")
+    next_attempt_at: datetime | None = Field(None, description="While pending.")
+    created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    deliveries: list[DeliveryOut] = Field(description="The newest first, at most 100.")
+
+
 class SessionList(BaseModel):
     sessions: list[SessionOut]
     next_cursor: str | None = Field(

@@ -4,12 +4,13 @@ import ipaddress
 import logging
 import secrets
 import socket
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .durations import parse_duration
+from .tenants import TenantsFile, check_origin
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     api_keys: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Tenants with names, several keys, webhooks (see handoff/tenants.py); read at start-up.
+    tenants_file: TenantsFile | None = None
     #: Origins of desktop web apps allowed to call the API from a browser (CORS).
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     base_url: str | None = None
@@ -37,6 +40,21 @@ class Settings(BaseSettings):
     #: The Tesseract program that makes scans searchable (``ocr: true``).
     ocr_command: str = "tesseract"
     log_level: str = "info"
+    #: Sessions one tenant may create (``limits`` notation: "600/minute", "10/second").
+    rate_limit_create: str = "600/minute"
+    #: Unknown or expired phone links one address may open before it is refused for a while.
+    rate_limit_phone_misses: str = "60/minute"
+    #: Proxies whose X-Forwarded-For is believed: addresses or networks, or "*" for any.
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
+    #: Waits before each retry of a failed webhook (jittered); the specification's suggestion.
+    webhook_retry_schedule: Annotated[tuple[Duration, ...], NoDecode] = (
+        5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+    #: How long a webhook receiver has to answer 2xx before the attempt counts as failed.
+    webhook_timeout: Duration = Field(10.0, gt=0)
+    #: Unset: GET /metrics is open (development); set: it needs ``Authorization: Bearer <token>``.
+    metrics_token: str | None = Field(None, min_length=16, repr=False)
+    #: ``text``: one readable line per record; ``json``: one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
     #: Unset: sessions live in this process's memory. Set: in this Redis, shared by every process.
     redis_url: str | None = None
     #: First part of every Redis key, so several deployments (or tests) can share one server.
@@ -50,7 +68,36 @@ class Settings(BaseSettings):
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("rate_limit_create", "rate_limit_phone_misses")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("is not a rate such as 600/minute or 10/second") from None
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an address or network (or *)") from None
+        return value
+
+    @field_validator("api_keys", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
@@ -60,10 +107,33 @@ class Settings(BaseSettings):
     @field_validator("cors_origins")
     @classmethod
     def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
-        for origin in origins:
-            if origin != "*" and not origin.startswith(("http://", "https://")):
-                raise ValueError(f"{origin!r} is not an origin such as https://app.example")
-        return tuple(origin.rstrip("/") for origin in origins)
+        return tuple(check_origin(origin) for origin in origins)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _unique_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(keys)) != len(keys):
+            raise ValueError("the same key is listed twice")
+        return keys
+
+    @field_validator("tenants_file", mode="before")
+    @classmethod
+    def _blank_file(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("tenants_file")
+    @classmethod
+    def _keys_in_one_place(cls, file: TenantsFile | None, info: ValidationInfo) -> TenantsFile | None:
+        if file is None:
+            return None
+        listed = set(info.data.get("api_keys", ()))
+        for tenant in file.tenants.values():
+            if listed.intersection(tenant.api_keys):
+                raise ValueError(
+                    f"tenant {tenant.id!r}, field api_keys: a key is also in API_KEYS; "
+                    "list each key in one place"
+                )
+        return file
 
     @field_validator("base_url")
     @classmethod
@@ -113,8 +183,9 @@ class Settings(BaseSettings):
 
 
 def with_development_key(settings: Settings) -> tuple[Settings, str | None]:
-    """Without configured keys, make one random key and turn the demo on (unless DEMO=0)."""
-    if settings.api_keys:
+    """Without configured keys (API_KEYS or TENANTS_FILE), make one random key and turn the
+    demo on (unless DEMO=0)."""
+    if settings.api_keys or (settings.tenants_file and settings.tenants_file.tenants):
         return settings, None
     key = secrets.token_urlsafe(24)
     demo = True if settings.demo is None else settings.demo

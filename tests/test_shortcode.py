@@ -1,7 +1,7 @@
 """Short codes: 40 random bits people can read aloud and type back with mistakes forgiven."""
 
 from handoff import shortcode
-from handoff.web.ratelimit import FailureLimiter
+from handoff.web.phone.failures import FailureLimiter
 
 
 def test_a_new_code_is_eight_crockford_characters():

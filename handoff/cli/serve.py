@@ -1,6 +1,5 @@
 """``handoff serve``: load settings, set up logging, serve (``run.py`` and ``python -m handoff`` too)."""
 
-import logging
 import sys
 from typing import Any
 
@@ -10,6 +9,11 @@ from pydantic import ValidationError
 from ..app import create_app
 from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
+from ..logs import configure_logging
+from ..tenants import describe_error
+
+#: Settings whose values are credentials: their errors never repeat what was given.
+SECRET_SETTINGS = frozenset({"api_keys", "metrics_token"})
 
 #: Seconds requests in flight get at shutdown before they are cut (long-polls are
 #: answered at once), so the process is gone within 10 s.
@@ -20,19 +24,24 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        message = error["msg"].removeprefix("Value error, ")
-        got = f" (got {error['input']!r})" if error["loc"] else ""
-        sys.exit(f"handoff: invalid {name}: {message}{got}")
+        sys.exit(f"handoff: {startup_error(exc)}")
+
+
+def startup_error(exc: ValidationError) -> str:
+    """One line naming the setting (and, in TENANTS_FILE, the tenant and field), no secret."""
+    error = exc.errors(include_url=False)[0]
+    field = str(error["loc"][0]) if error["loc"] else "configuration"
+    message = error["msg"].removeprefix("Value error, ")
+    if field == "tenants_file":
+        return f"invalid TENANTS_FILE: {describe_error(dict(error))}"
+    if field in SECRET_SETTINGS or not error["loc"]:  # a check across settings has no one input
+        return f"invalid {field.upper()}: {message}"
+    return f"invalid {field.upper()}: {message} (got {error.get('input')!r})"
 
 
 def main(workers: int | None = None) -> None:
     settings = load_settings(**({"workers": workers} if workers is not None else {}))
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     settings, generated_key = with_development_key(settings)
     settings = with_derived_base_url(settings)
     if generated_key is not None:
@@ -43,6 +52,8 @@ def main(workers: int | None = None) -> None:
         )
         if settings.demo_enabled:
             print(f"handoff: demo page at {settings.public_base_url}/", flush=True)
+    if settings.metrics_token is None:
+        print("handoff: /metrics is open to anyone (set METRICS_TOKEN to require a token)", flush=True)
     try:
         if settings.workers > 1:
             from .workers import check_store, serve_workers

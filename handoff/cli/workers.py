@@ -13,6 +13,7 @@ from aiohttp import web
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from ..app import create_app
+from ..metrics import multiprocess_dir
 from ..settings import Settings
 from ..store.redis import RedisStore
 from .serve import GRACE
@@ -34,6 +35,7 @@ class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type 
             "graceful_timeout": int(GRACE) + 2,
             "loglevel": settings.log_level,
             "proc_name": "handoff",
+            "child_exit": _forget_worker_gauges,
         }.items():
             self.cfg.set(name, value)
 
@@ -45,6 +47,14 @@ class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type 
             return web.AppRunner(create_app(settings), shutdown_timeout=GRACE)
 
         return runner
+
+
+def _forget_worker_gauges(server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: a dead worker's open-websocket gauge stops counting."""
+    if multiprocess_dir() is not None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def check_store(settings: Settings) -> None:

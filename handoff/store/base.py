@@ -10,9 +10,11 @@ transition and its push cannot disagree.
 import abc
 import asyncio
 import contextlib
+import logging
 import secrets
+import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,8 @@ from typing import Any
 from .. import shortcode
 from ..domain import NewFile, Status, closed_error
 from ..errors import BadRequest, Conflict, HandoffError, NotFound
+
+log = logging.getLogger(__name__)
 
 #: How long an upload lease lasts unless released (the default of UPLOAD_LEASE_TTL):
 #: longer than any upload takes to process, short enough that a phone can retry
@@ -126,6 +130,15 @@ class Tombstone:
     client_secret: str
     version: int
     short_code: str = ""
+    #: What the session asked for, and its status when it expired (for metrics and webhooks);
+    #: empty in tombstones written before they were kept.
+    action_type: str = ""
+    was: str = ""
+
+    @property
+    def ended_open(self) -> bool:
+        """Whether the session expired unfinished (not after it completed or was cancelled)."""
+        return self.was not in (Status.COMPLETED, Status.CANCELLED)
 
     @property
     def status(self) -> Status:
@@ -331,6 +344,10 @@ def expired_error() -> HandoffError:
     return gone
 
 
+#: Told of every status change the store makes (see :meth:`SessionStore.add_listener`).
+ChangeListener = Callable[[Event], None]
+
+
 class SessionStore(abc.ABC):
     """Sessions, tombstones, result files, held scan pages and upload leases.
 
@@ -339,6 +356,25 @@ class SessionStore(abc.ABC):
     timers did, each transition happens once and publishes one event, and a
     subscriber sees every version after it subscribed, in order, once.
     """
+
+    def __init__(self) -> None:
+        self._listeners: list[ChangeListener] = []
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener`` after every status change of any session, once across every
+        process sharing the store: in the process that made the change (for webhooks and
+        metrics, where subscribing per session would not do). It must not block."""
+        self._listeners.append(listener)
+
+    def _announce(self, record: Record | None) -> None:
+        if record is None:
+            return
+        event = Event(record, time.time())
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # one broken listener must not undo the change or stop the others
+                log.exception("a change listener failed for session %s", record.id)
 
     # -- reading -----------------------------------------------------------
 
@@ -361,6 +397,10 @@ class SessionStore(abc.ABC):
         self, owner: str, *, limit: int = 100, cursor: str | None = None
     ) -> SessionPage:
         """The owner's sessions that have not expired, newest first, ``limit`` at a time."""
+
+    @abc.abstractmethod
+    async def count_live(self) -> int:
+        """How many sessions, of every owner, have not expired (for the metrics)."""
 
     @abc.abstractmethod
     async def file_info(self, download_id: str) -> StoredFile | None: ...

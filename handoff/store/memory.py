@@ -62,6 +62,7 @@ class MemoryStore(SessionStore):
     """
 
     def __init__(self, *, tombstone_ttl: float, lease_ttl: float = LEASE_TTL) -> None:
+        super().__init__()
         self._loop = asyncio.get_running_loop()
         self._tombstone_ttl = tombstone_ttl
         self._lease_ttl = lease_ttl
@@ -114,6 +115,9 @@ class MemoryStore(SessionStore):
     ) -> SessionPage:
         records = (self._current(i) for i in reversed(self._by_owner.get(owner, {})))
         return newest_first(records, parse_cursor(cursor), limit)
+
+    async def count_live(self) -> int:
+        return len(self._timers)  # one expiry timer per session that has not expired
 
     async def file_info(self, download_id: str) -> StoredFile | None:
         entry = self._files.get(download_id)
@@ -286,6 +290,7 @@ class MemoryStore(SessionStore):
         return changed
 
     def _publish(self, record: Record) -> None:
+        self._announce(record)
         if self._watchers.watched(record.id):
             self._watchers.deliver(Event(record, time.time()))
 
@@ -314,6 +319,8 @@ class MemoryStore(SessionStore):
             client_secret=session.client_secret,
             version=session.version + 1,
             short_code=session.short_code,
+            action_type=session.action_type,
+            was=session.status.value,
         )
         self._records[session_id] = tombstone
         self._scan_pages.pop(session_id, None)

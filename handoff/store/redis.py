@@ -58,6 +58,7 @@ from .redis_codec import (
     result_json,
     session_fields,
     stored_file_of,
+    text,
 )
 from .redis_events import EventHub
 from .watchers import newest_first
@@ -132,6 +133,7 @@ class RedisStore(SessionStore):
     def __init__(
         self, client: redis.Redis, *, prefix: str, tombstone_ttl: float, lease_ttl: float = LEASE_TTL
     ) -> None:
+        super().__init__()
         self._redis = client
         self._lease_ms = max(1, int(lease_ttl * 1000))
         self._prefix = prefix
@@ -205,17 +207,17 @@ class RedisStore(SessionStore):
     @guarded
     async def get_by_token(self, phone_token: str) -> Record | None:
         session_id = await self._redis.get(self._index("token", phone_token))
-        return None if session_id is None else await self._read(_text(session_id))
+        return None if session_id is None else await self._read(text(session_id))
 
     @guarded
     async def get_by_short_code(self, short_code: str) -> Record | None:
         session_id = await self._redis.get(self._index("code", short_code))
-        return None if session_id is None else await self._read(_text(session_id))
+        return None if session_id is None else await self._read(text(session_id))
 
     @guarded
     async def session_for_secret(self, client_secret: str) -> str | None:
         session_id = await self._redis.get(self._index("secret", client_secret))
-        return None if session_id is None else _text(session_id)
+        return None if session_id is None else text(session_id)
 
     @guarded
     async def list_live(
@@ -232,7 +234,7 @@ class RedisStore(SessionStore):
         while True:
             ids = await self._redis.zrevrangebyscore(index, top, "-inf", start=start, num=batch)
             stale: list[str] = []
-            for session_id in map(_text, ids):
+            for session_id in map(text, ids):
                 record = await self._read(session_id)
                 if isinstance(record, Session):
                     records.append(record)
@@ -244,6 +246,11 @@ class RedisStore(SessionStore):
             page = newest_first(records, after, limit)
             if page.cursor is not None or len(ids) < batch:
                 return page
+
+    @guarded
+    async def count_live(self) -> int:
+        # A session leaves the deadlines once expired (by a sweep, at the latest a second late).
+        return int(await self._redis.zcard(self._deadlines))
 
     @guarded
     async def file_info(self, download_id: str) -> StoredFile | None:
@@ -296,8 +303,11 @@ class RedisStore(SessionStore):
         return session
 
     async def _advance(self, session_id: str, to: Status, *sources: Status) -> Record | None:
-        flat = await self._run("ADVANCE", session_id, to.value, *(s.value for s in sources))
-        return record_of(pairs(flat))
+        outcome, flat = await self._run("ADVANCE", session_id, to.value, *(s.value for s in sources))
+        record = record_of(pairs(flat))
+        if outcome in (b"changed", b"now"):
+            self._announce(record)
+        return record
 
     @guarded
     async def mark_opened(self, session_id: str) -> Record | None:
@@ -317,7 +327,7 @@ class RedisStore(SessionStore):
         if outcome == "busy":
             raise upload_busy_error()
         if outcome == "closed":
-            ensure_accepts_upload(record_of(pairs(reply[1])))
+            ensure_accepts_upload(self._closed_record(reply))
         return lease
 
     @guarded
@@ -340,9 +350,9 @@ class RedisStore(SessionStore):
     async def scan_pages(self, session_id: str) -> list[list[bytes]]:
         held = await self._redis.hgetall(self._keys(session_id)[2])
         documents: dict[str, list[bytes]] = {}
-        for field in sorted(held, key=_text):
+        for field in sorted(held, key=text):
             page = held[field]
-            documents.setdefault(_text(field).split(":")[0], []).append(
+            documents.setdefault(text(field).split(":")[0], []).append(
                 page if isinstance(page, bytes) else page.encode()
             )
         return list(documents.values())
@@ -354,7 +364,7 @@ class RedisStore(SessionStore):
     def _raise_for(self, reply: list[Any]) -> None:
         """The error a page script's refusal stands for, if any."""
         if reply[0] == b"closed":
-            ensure_accepts_upload(record_of(pairs(reply[1])))
+            ensure_accepts_upload(self._closed_record(reply))
         if reply[0] == b"finalizing":
             raise finalizing_error()
 
@@ -382,10 +392,19 @@ class RedisStore(SessionStore):
             await self._drop_files([info.download_id for info in infos])
             if reply[0] == b"busy":
                 raise upload_busy_error()
-            ensure_accepts_upload(record_of(pairs(reply[1])))
+            ensure_accepts_upload(self._closed_record(reply))
         completed = record_of(pairs(reply[1]))
         assert isinstance(completed, Session)
+        self._announce(completed)
         return completed
+
+    def _closed_record(self, reply: list[Any]) -> Record | None:
+        """The record of a ``{'closed', hash, 'now' or ''}`` refusal, announced if this call
+        expired it."""
+        record = record_of(pairs(reply[1]))
+        if reply[2] == b"now":
+            self._announce(record)
+        return record
 
     def _file_info(self, new: NewFile, session: Session, now: float) -> ResultInfo:
         return ResultInfo(
@@ -404,11 +423,15 @@ class RedisStore(SessionStore):
         if outcome == b"gone":
             return None
         if outcome == b"expired":
+            if reply[1] == b"now":
+                self._announce(record_of(pairs(reply[2])))
             raise expired_error()
         if outcome == b"same":
             return record_of(pairs(reply[1]))
         await self._drop_files([item["download_id"] for item in json.loads(reply[1])])
-        return record_of(pairs(reply[2]))
+        cancelled = record_of(pairs(reply[2]))
+        self._announce(cancelled)
+        return cancelled
 
     @guarded
     async def delete_file(self, download_id: str) -> bool:
@@ -427,6 +450,8 @@ class RedisStore(SessionStore):
     async def _expire(self, session_id: str) -> Record | None:
         outcome, flat = await self._run("EXPIRE", session_id)
         record = record_of(pairs(flat))
+        if outcome == b"now":
+            self._announce(record)
         if outcome in (b"now", b"expired", b"gone"):
             await self._forget_deadline(session_id, record)
         return record
@@ -464,7 +489,7 @@ class RedisStore(SessionStore):
                 self._deadlines, "-inf", now, start=0, num=SWEEP_BATCH
             )
             for raw_id in due:
-                await self._expire(_text(raw_id))
+                await self._expire(text(raw_id))
             if len(due) < SWEEP_BATCH:
                 break
         upcoming = await self._redis.zrange(self._deadlines, 0, 0, withscores=True)
@@ -498,8 +523,3 @@ class RedisStore(SessionStore):
                 await self._redis.aclose()
         except TimeoutError:
             log.warning("the Redis connections did not close within %ss", CLOSE_WAIT)
-
-
-def _text(raw: Any) -> str:
-    """A reply value as text (replies are bytes: the client does not decode them)."""
-    return raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -37,7 +37,8 @@ def session_fields(session: Session) -> dict[str, str]:
     }
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
+    """A reply from Redis as text, whether it came as bytes or already decoded."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -49,7 +50,7 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
     """A session or tombstone from its hash (bytes or str keys); ``None`` for an empty one."""
     if not raw:
         return None
-    fields = {_text(key): _text(value) for key, value in raw.items()}
+    fields = {text(key): text(value) for key, value in raw.items()}
     if fields["status"] == Status.EXPIRED:
         return Tombstone(
             id=fields["id"],
@@ -58,6 +59,8 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
             client_secret=fields["client_secret"],
             version=int(fields["version"]),
             short_code=fields.get("short_code", ""),
+            action_type=fields.get("action_type", ""),
+            was=fields.get("was", ""),
         )
     layout: ScanLayout | None = None
     if fields["scan_documents"]:
@@ -122,7 +125,7 @@ def file_fields(stored: StoredFile) -> dict[str, str]:
 def stored_file_of(raw: Mapping[Any, Any]) -> StoredFile | None:
     if not raw:
         return None
-    fields = {_text(key): _text(value) for key, value in raw.items()}
+    fields = {text(key): text(value) for key, value in raw.items()}
     info = ResultInfo(
         download_id=fields["download_id"],
         content_type=fields["content_type"],

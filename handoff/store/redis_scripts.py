@@ -23,20 +23,30 @@ local function publish(at)
   return flat
 end
 
+-- Whether this call expired the session: its caller's process announces the change.
+local expired_now = false
+
 -- 'gone', 'live', 'expired' (it already was) or 'now' (this call expired it).
 local function expire_if_due(at)
   local f = redis.call('HMGET', KEYS[1], 'status', 'created_at', 'session_ttl', 'id',
-                       'owner', 'phone_token', 'client_secret', 'version', 'short_code')
+                       'owner', 'phone_token', 'client_secret', 'version', 'short_code',
+                       'action_type')
   if not f[1] then return 'gone' end
   if f[1] == 'expired' then return 'expired' end
   if at < tonumber(f[2]) + tonumber(f[3]) then return 'live' end
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'id', f[4], 'owner', f[5], 'phone_token', f[6],
              'client_secret', f[7], 'status', 'expired', 'version', tonumber(f[8]) + 1,
-             'short_code', f[9] or '')
+             'short_code', f[9] or '', 'action_type', f[10] or '', 'was', f[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   publish(at)
+  expired_now = true
   return 'now'
+end
+
+-- The third element of a refusal: 'now' when this call expired the session.
+local function closed_reply()
+  return {'closed', redis.call('HGETALL', KEYS[1]), expired_now and 'now' or ''}
 end
 
 local function accepts_upload(status)
@@ -50,10 +60,12 @@ local outcome = expire_if_due(clock())
 return {outcome, redis.call('HGETALL', KEYS[1])}
 """
 
-#: ARGV[3] the new status, ARGV[4..] the statuses it may come from. -> the hash
+#: ARGV[3] the new status, ARGV[4..] the statuses it may come from.
+#: -> {'changed' | 'same' | 'now' (expired by this call) | 'gone' | 'expired', the hash}
 ADVANCE = PREAMBLE + """
 local at = clock()
-if expire_if_due(at) ~= 'live' then return redis.call('HGETALL', KEYS[1]) end
+local outcome = expire_if_due(at)
+if outcome ~= 'live' then return {outcome, redis.call('HGETALL', KEYS[1])} end
 local status = redis.call('HGET', KEYS[1], 'status')
 for i = 4, #ARGV do
   if status == ARGV[i] then
@@ -62,20 +74,20 @@ for i = 4, #ARGV do
     end
     redis.call('HSET', KEYS[1], 'status', ARGV[3])
     redis.call('HINCRBY', KEYS[1], 'version', 1)
-    return publish(at)
+    return {'changed', publish(at)}
   end
 end
-return redis.call('HGETALL', KEYS[1])
+return {'same', redis.call('HGETALL', KEYS[1])}
 """
 
-#: ARGV[3] lease token, ARGV[4] lease ms. -> {'ok'} | {'busy'} | {'closed', hash}
+#: ARGV[3] lease token, ARGV[4] lease ms. -> {'ok'} | {'busy'} | {'closed', hash, 'now' or ''}
 ACQUIRE = PREAMBLE + """
 expire_if_due(clock())
 if accepts_upload(redis.call('HGET', KEYS[1], 'status')) then
   if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {'ok'} end
   return {'busy'}
 end
-return {'closed', redis.call('HGETALL', KEYS[1])}
+return closed_reply()
 """
 
 #: KEYS[1] a lease, ARGV[1] its token: deleted only by its owner.
@@ -85,12 +97,12 @@ return 0
 """
 
 #: ARGV[3] page field, ARGV[4] page bytes, ARGV[5] most pages.
-#: -> {'ok', held} | {'finalizing'} | {'limit'} | {'closed', hash}
+#: -> {'ok', held} | {'finalizing'} | {'limit'} | {'closed', hash, 'now' or ''}
 PUT_PAGE = PREAMBLE + """
 local at = clock()
 expire_if_due(at)
 local f = redis.call('HMGET', KEYS[1], 'status', 'created_at', 'session_ttl')
-if not accepts_upload(f[1]) then return {'closed', redis.call('HGETALL', KEYS[1])} end
+if not accepts_upload(f[1]) then return closed_reply() end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'finalizing'} end
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 0
    and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[5]) then
@@ -103,11 +115,11 @@ redis.call('PEXPIRE', KEYS[3], left)
 return {'ok', redis.call('HLEN', KEYS[3])}
 """
 
-#: -> {'ok'} | {'finalizing'} | {'closed', hash}
+#: -> {'ok'} | {'finalizing'} | {'closed', hash, 'now' or ''}
 CLEAR_PAGES = PREAMBLE + """
 expire_if_due(clock())
 if not accepts_upload(redis.call('HGET', KEYS[1], 'status')) then
-  return {'closed', redis.call('HGETALL', KEYS[1])}
+  return closed_reply()
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'finalizing'} end
 redis.call('DEL', KEYS[3])
@@ -115,12 +127,12 @@ return {'ok'}
 """
 
 #: ARGV[3] lease token, ARGV[4] result JSON, ARGV[5] scan layout JSON or ''.
-#: -> {'ok', hash} | {'busy'} | {'closed', hash}
+#: -> {'ok', hash} | {'busy'} | {'closed', hash, 'now' or ''}
 COMPLETE = PREAMBLE + """
 local at = clock()
 expire_if_due(at)
 if not accepts_upload(redis.call('HGET', KEYS[1], 'status')) then
-  return {'closed', redis.call('HGETALL', KEYS[1])}
+  return closed_reply()
 end
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then return {'busy'} end
 redis.call('HSET', KEYS[1], 'status', 'completed', 'result', ARGV[4],
@@ -131,13 +143,15 @@ return {'ok', publish(at)}
 """
 
 #: ARGV[3] why ('' when the desktop cancelled).
-#: -> {'gone'} | {'expired'} | {'same', hash} | {'ok', old result JSON, hash}
+#: -> {'gone'} | {'expired', 'now' or '', hash} | {'same', hash} | {'ok', old result JSON, hash}
 CANCEL = PREAMBLE + """
 local at = clock()
 expire_if_due(at)
 local f = redis.call('HMGET', KEYS[1], 'status', 'result')
 if not f[1] then return {'gone'} end
-if f[1] == 'expired' then return {'expired'} end
+if f[1] == 'expired' then
+  return {'expired', expired_now and 'now' or '', redis.call('HGETALL', KEYS[1])}
+end
 if f[1] == 'cancelled' then return {'same', redis.call('HGETALL', KEYS[1])} end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'result', '[]', 'scan_documents', '',
            'cancel_reason', ARGV[3])

@@ -12,6 +12,8 @@ import re
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from ..keys import request_id_key, session_id_key
+
 _PHONE_TOKEN = re.compile(r"^/s/([^/]{4})[^/]*")
 
 
@@ -31,4 +33,7 @@ class AccessLogger(AbstractAccessLogger):
             response.status,
             response.body_length,
             time * 1000,
+            # The request's context is gone by now; its ids travel on the request itself.
+            extra={"request_id": request.get(request_id_key),
+                   "session_id": request.get(session_id_key)},
         )

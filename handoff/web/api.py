@@ -3,6 +3,7 @@
 import asyncio
 import io
 import json
+import logging
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -15,13 +16,26 @@ from .auth import Caller, authenticate, may_read_file, require_api_key, session_
 from .bodies import read_model
 from ..errors import BadRequest, NotFound
 from ..matching import new_match_number
-from ..keys import executor_key, keyring_key, ocr_languages_key, presenter_key, settings_key, store_key
+from ..keys import (
+    executor_key,
+    metrics_key,
+    ocr_languages_key,
+    presenter_key,
+    ratelimits_key,
+    settings_key,
+    store_key,
+    tenants_key,
+)
 from ..models import CreateSessionRequest, Health, VersionInfo
+from .idempotency import idempotent, key_of
+from .requestid import bind_session
 from .responses import json_model
 from ..settings import Settings
 from ..domain import closed_error
 from ..store import NewSession, Record, Session, StoredFile, Tombstone
 from ..store.base import expired_error
+
+log = logging.getLogger(__name__)
 
 #: Longest long-poll, whatever ``?wait=`` asks for.
 MAX_WAIT = 60.0
@@ -40,7 +54,7 @@ def session_response(request: web.Request, record: Record, status: int = 200) ->
 
 async def caller_of(request: web.Request, *, query_key: bool = False) -> Caller:
     app = request.app
-    return await authenticate(request, app[keyring_key], app[store_key], query_key=query_key)
+    return await authenticate(request, app[tenants_key], app[store_key], query_key=query_key)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -76,6 +90,7 @@ def _commit() -> str:
 
 async def create_session(request: web.Request) -> web.Response:
     owner = require_api_key(await caller_of(request))
+    key_of(request)  # a malformed Idempotency-Key is refused before anything else happens
     settings = request.app[settings_key]
     spec = await read_model(
         request,
@@ -84,10 +99,19 @@ async def create_session(request: web.Request) -> web.Response:
         context={"max_ttl": settings.max_session_ttl,
                  "ocr_languages": request.app[ocr_languages_key]},
     )
-    session = await request.app[store_key].create(new_session(spec, owner, settings))
-    response = session_response(request, session, status=201)
-    response.headers["Location"] = request.app[presenter_key].session_path(session.id)
-    return response
+
+    async def create() -> web.Response:
+        # Inside, so a replay neither counts against the limit nor makes a second session.
+        await request.app[ratelimits_key].hit_create(owner)
+        session = await request.app[store_key].create(new_session(spec, owner, settings))
+        bind_session(request, session.id, session.action_type)
+        request.app[metrics_key].created.labels(session.action_type).inc()
+        log.info("created a %s session", session.action_type)
+        response = session_response(request, session, status=201)
+        response.headers["Location"] = request.app[presenter_key].session_path(session.id)
+        return response
+
+    return await idempotent(request, owner, create)
 
 
 def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> NewSession:

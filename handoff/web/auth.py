@@ -1,13 +1,12 @@
 """Who is calling: an API key holder (a tenant), a client-secret holder, or nobody."""
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from ..errors import Forbidden, NotFound, Unauthorized
 from ..store import Record, SessionStore, StoredFile
+from ..tenants import Tenants
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,22 +15,6 @@ class Caller:
 
     owner: str | None = None
     session_id: str | None = None
-
-
-class KeyRing:
-    """The configured API keys, each mapped to an opaque tenant id (never the key)."""
-
-    def __init__(self, keys: tuple[str, ...]) -> None:
-        self._keys = [(key.encode(), hashlib.sha256(key.encode()).hexdigest()[:16]) for key in keys]
-
-    def owner_of(self, presented: str) -> str | None:
-        # Compare against every key, without stopping early, so timing reveals nothing.
-        candidate = presented.encode()
-        found = None
-        for key, owner in self._keys:
-            if hmac.compare_digest(key, candidate):
-                found = owner
-        return found
 
 
 def presented_credential(request: web.Request, *, query_key: bool = False) -> str | None:
@@ -47,7 +30,7 @@ def presented_credential(request: web.Request, *, query_key: bool = False) -> st
 
 
 async def authenticate(
-    request: web.Request, keyring: KeyRing, store: SessionStore, *, query_key: bool = False
+    request: web.Request, tenants: Tenants, store: SessionStore, *, query_key: bool = False
 ) -> Caller:
     credential = presented_credential(request, query_key=query_key)
     if not credential:
@@ -60,7 +43,7 @@ async def authenticate(
             "The API key or client secret is not valid: it holds bytes that are not UTF-8 text.",
             code="invalid_credentials",
         )
-    if owner := keyring.owner_of(credential):
+    if owner := tenants.owner_of(credential):
         return Caller(owner=owner)
     if session_id := await store.session_for_secret(credential):
         return Caller(session_id=session_id)

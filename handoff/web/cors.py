@@ -17,8 +17,9 @@ API_PREFIX = "/api/v1/"
 def setup_cors(app: web.Application, origins: tuple[str, ...]) -> None:
     options = aiohttp_cors.ResourceOptions(
         allow_credentials=False,
-        allow_headers=("Authorization", "X-API-Key", "Content-Type", "If-None-Match"),
-        expose_headers=("ETag", "Location"),
+        allow_headers=("Authorization", "X-API-Key", "Content-Type", "If-None-Match",
+                       "Idempotency-Key", "X-Request-ID"),
+        expose_headers=("ETag", "Location", "Idempotent-Replayed", "Retry-After", "X-Request-ID"),
         allow_methods=("GET", "POST", "DELETE"),
         max_age=600,
     )

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from .api import CREATE_BODY_LIMIT, new_session
 from .bodies import read_model
 from ..errors import BadRequest, Forbidden
-from ..keys import keyring_key, presenter_key, settings_key, store_key
+from ..keys import tenants_key, presenter_key, settings_key, store_key
 from ..models import OUTPUT_FORMATS, CreateSessionRequest, SessionOut
 
 #: The actions the demo offers, with a label each.
@@ -53,7 +53,7 @@ async def demo_page(request: web.Request) -> web.Response:
 
 def _demo_owner(app: web.Application) -> str:
     keys = app[settings_key].api_keys
-    return (app[keyring_key].owner_of(keys[0]) if keys else None) or FALLBACK_OWNER
+    return (app[tenants_key].owner_of(keys[0]) if keys else None) or FALLBACK_OWNER
 
 
 def _check_same_origin(request: web.Request) -> None:

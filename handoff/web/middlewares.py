@@ -58,6 +58,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except HandoffError as exc:
         response = error_response(request, exc.status, exc.body())
+        response.headers.update(exc.headers)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="handoff"'
         return response

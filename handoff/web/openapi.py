@@ -16,6 +16,8 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from .. import __version__
 from ..models import (
     CreateSessionRequest,
+    DeliveryList,
+    DeliveryOut,
     ErrorBody,
     Health,
     ResultPoll,
@@ -31,6 +33,7 @@ MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (CreateSessionRequest, "validation"),
     *((model, "serialization") for model in (
         SessionOut, Tombstone, SessionList, ResultPoll, StatusEvent, ErrorBody, Health, VersionInfo,
+        DeliveryOut, DeliveryList,
     )),
 ]
 FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/svg+xml", "application/pdf")
@@ -58,7 +61,10 @@ def errors(*statuses: int) -> Json:
         403: "A client secret was used where an API key is required.",
         404: "No such session or file for this caller.",
         410: "The session has expired or was cancelled; `status` says which.",
+        409: "A request with this Idempotency-Key is still in progress (`idempotency_key_in_use`).",
         413: "The request body is too large.",
+        422: "This Idempotency-Key was used with another body (`idempotency_key_reused`).",
+        429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
     }
     return {str(s): json_response(reasons[s], ref("ErrorBody")) for s in statuses}
 
@@ -107,8 +113,17 @@ def paths() -> Json:
                     ref("SessionOut"),
                     {"Location": {"description": "The session's path.",
                                   "schema": {"type": "string"}},
+                     "Idempotent-Replayed": {
+                         "description": "`true` on a repeat of an earlier request with the same "
+                                        "Idempotency-Key and body: the same session again.",
+                         "schema": {"type": "string", "enum": ["true"]}},
                      **ETAG}),
-                 **errors(400, 401, 403, 413)},
+                 **errors(400, 401, 403, 409, 413, 422, 429)},
+                parameters=[param(
+                    "Idempotency-Key", "header",
+                    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+                    "Makes the create safe to retry: within 24 h a repeat with the same key and "
+                    "body answers the same session (IETF draft-ietf-httpapi-idempotency-key-header).")],
                 requestBody={"required": True, "content": {
                     "application/json": {"schema": ref("CreateSessionRequest")}}},
                 security=API_KEY_ONLY),
@@ -171,6 +186,19 @@ def paths() -> Json:
              **errors(401, 404, 410)},
             parameters=[SESSION_ID,
                         param("kind", "path", {"enum": ["svg", "png"]}, "Image type.")])},
+        "/api/v1/webhooks/deliveries": {"get": operation(
+            "deliveries", "The calling tenant's recent webhook deliveries, newest first.",
+            {"200": json_response("The deliveries (empty without a webhook_url).",
+                                  ref("DeliveryList")),
+             **errors(401, 403)},
+            security=API_KEY_ONLY)},
+        "/api/v1/webhooks/deliveries/{delivery_id}/retry": {"post": operation(
+            "delivery_retry", "Send a delivery again now (whatever its status); "
+                              "its `webhook-id` stays the same.",
+            {"202": json_response("Queued: the delivery, pending and due now.", ref("DeliveryOut")),
+             **errors(401, 403, 404)},
+            parameters=[param("delivery_id", "path", {"type": "string"}, "A delivery's `id`.")],
+            security=API_KEY_ONLY)},
         "/api/v1/downloads/{download_id}": {
             "get": operation(
                 "download", "A result file's bytes (the file may expire before its session).",

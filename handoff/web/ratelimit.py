@@ -1,53 +1,66 @@
-"""Failed attempts per client, in this process: how wrong short codes are slowed down.
+"""Rate limits in the web layer: who the client is, and the phone-link miss limit.
 
-A key (a client address) may fail ``limit`` times within any ``window``
-seconds; after that it waits until its oldest failure leaves the window. Kept
-in one small class behind two methods, so a shared limiter (Redis, the
-``limits`` library) can take its place without touching the handlers. With
-several worker processes each counts on its own, so a client gets ``limit``
-per process.
+The client's address is the socket's, or, when the peer is a proxy listed in
+``FORWARDED_ALLOW_IPS``, the first address of ``X-Forwarded-For`` that is not
+a trusted proxy, read from the right (the convention of gunicorn and uvicorn).
 """
 
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+import ipaddress
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..errors import HandoffError
+from ..keys import ratelimits_key
+from ..ratelimits import Network
+
+#: Answers that mean a phone token led nowhere: unknown (404), or expired or cancelled (410).
+MISSES = frozenset({404, 410})
 
 
-class FailureLimiter:
-    """At most ``limit`` failures per key in a sliding ``window``; the ``max_keys`` most
-    recently failing keys are remembered, so a flood of addresses cannot exhaust memory."""
+def client_address(request: web.Request, trusted: tuple[Network, ...] | None) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    address = peer[0] if isinstance(peer, tuple) else (request.remote or "unknown")
+    if not is_trusted(address, trusted):
+        return address
+    forwarded = [
+        part.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for part in header.split(",")
+        if part.strip()
+    ]
+    for hop in reversed(forwarded):
+        if not is_trusted(hop, trusted):
+            return hop
+    return forwarded[0] if forwarded else address
 
-    def __init__(
-        self, *, limit: int, window: float, max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self._max_keys = max_keys
-        self._clock = clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 
-    def retry_after(self, key: str) -> float | None:
-        """Seconds ``key`` must wait before its next attempt; ``None`` when it may try now."""
-        failures = self._failures.get(key)
-        if failures is None:
-            return None
-        now = self._clock()
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-            return None
-        if len(failures) < self.limit:
-            return None
-        return failures[0] + self.window - now
+def is_trusted(address: str, trusted: tuple[Network, ...] | None) -> bool:
+    if trusted is None:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False  # a name or garbage in the header is never a trusted proxy
+    return any(ip in network for network in trusted)
 
-    def failed(self, key: str) -> None:
-        """Count one failure of ``key``."""
-        failures = self._failures.pop(key, None)
-        if failures is None:
-            failures = deque(maxlen=self.limit)
-        failures.append(self._clock())
-        self._failures[key] = failures  # most recent last
-        if len(self._failures) > self._max_keys:
-            self._failures.popitem(last=False)
+
+@web.middleware
+async def phone_rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count each phone link that leads nowhere; past the limit, such a miss answers 429.
+
+    Links that work are never refused, so people behind one NAT are not locked out
+    by someone else's guessing; guessing itself is slowed to the limit.
+    """
+    if "token" not in request.match_info:
+        return await handler(request)
+    limits = request.app[ratelimits_key]
+    try:
+        response = await handler(request)
+    except HandoffError as exc:
+        if exc.status in MISSES:
+            await limits.phone_missed(client_address(request, limits.trusted))
+        raise
+    if response.status in MISSES:
+        await limits.phone_missed(client_address(request, limits.trusted))
+    return response

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ..assets import STATIC_DIR
 from ..errors import NotFound
-from . import api, openapi, ws
+from . import api, metrics, openapi, webhooks, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
 from .phone import codes, scan
@@ -15,6 +15,7 @@ from .phone import codes, scan
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
+    router.add_get("/metrics", metrics.metrics_page, name="metrics")
     router.add_get("/api/v1/health", api.health, name="health")
     router.add_get("/api/v1/ready", api.ready, name="ready")
     router.add_get("/api/v1/version", api.version, name="version")
@@ -28,6 +29,9 @@ def setup_routes(app: web.Application) -> None:
     router.add_get(
         "/api/v1/sessions/{session_id}/qr.{kind:svg|png}", api.qr_code, name="session_qr"
     )
+    router.add_get("/api/v1/webhooks/deliveries", webhooks.list_deliveries, name="deliveries")
+    router.add_post("/api/v1/webhooks/deliveries/{delivery_id}/retry", webhooks.retry_delivery,
+                    name="delivery_retry")
     router.add_get("/api/v1/downloads/{download_id}", api.download, name="download")
     router.add_delete(
         "/api/v1/downloads/{download_id}", api.delete_download, name="download_delete"

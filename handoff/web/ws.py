@@ -9,7 +9,7 @@ from aiohttp import WSCloseCode, web
 
 from ..domain import CLOSED, closed_error
 from ..errors import BadRequest
-from ..keys import presenter_key, store_key, websockets_key
+from ..keys import metrics_key, presenter_key, store_key, websockets_key
 from ..store import Interrupted, Subscription
 from .api import caller_of
 from .auth import session_of
@@ -42,6 +42,8 @@ async def session_events(request: web.Request) -> web.StreamResponse:
         await ws.prepare(request)
         sockets = request.app[websockets_key]
         sockets.add(ws)
+        open_sockets = request.app[metrics_key].websockets
+        open_sockets.inc()
         handler = asyncio.current_task()
         assert handler is not None
         closing: asyncio.Future[WSCloseCode] = asyncio.get_running_loop().create_future()
@@ -68,6 +70,7 @@ async def session_events(request: web.Request) -> web.StreamResponse:
                 await ws.close(code=closing.result())
         finally:
             sockets.discard(ws)
+            open_sockets.dec()
             if pump is not None:
                 pump.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -52,6 +52,8 @@ BY_CODE = {
     "invalid_request": N_("What was sent could not be read; please try again."),
     "image_too_large": N_("This image has too many pixels to be processed."),
     "corners_outside_image": N_("A corner lies outside the photo; place all four corners on the photo."),
+    "rate_limited": N_("Too many links that do not work were opened from here; "
+                       "try again in %(retry_after)s seconds."),
     "crop_too_small": N_("The selected area is too small; include the whole page."),
 }
 GENERAL = N_("Something went wrong. Please try again.")
@@ -74,4 +76,5 @@ def phone_sentence(exc: HandoffError, locale: str) -> str:
 
 def translated(exc: HandoffError, locale: str) -> HandoffError:
     """The same error (status, code, fields) with its sentence in ``locale``."""
-    return type(exc)(phone_sentence(exc, locale), code=exc.code, details=exc.details, extra=exc.extra)
+    return type(exc)(phone_sentence(exc, locale), code=exc.code, details=exc.details, extra=exc.extra,
+                     headers=exc.headers)

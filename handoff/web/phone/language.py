@@ -16,11 +16,14 @@ from ...errors import HandoffError
 from ...keys import locale_key, store_key
 from ...locale import DEFAULT_LOCALE, negotiate, script_messages, translations
 from ...store import Session, Tombstone
+from ..requestid import bind_session
 from .errors import translated
 
 
 def use_session(request: web.Request, record: Session | Tombstone | None) -> str:
     """The request's language, after the session's own choice (if it has one) is applied."""
+    if record is not None:
+        bind_session(request, record.id, record.action_type)
     if isinstance(record, Session) and record.locale:
         request[locale_key] = record.locale
     return request.get(locale_key, DEFAULT_LOCALE)

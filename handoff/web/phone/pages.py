@@ -14,7 +14,7 @@ from ..bodies import read_fields, read_form, read_model
 from ...errors import BadRequest, NotFound
 from ...capture.photo import process_photo
 from .intro import render_intro
-from ...keys import executor_key, settings_key, store_key
+from ...keys import executor_key, settings_key, store_key, tenants_key
 from ...locale import N_, translations
 from .language import render_page, use_session
 from .match import FAILED_MESSAGE, FAILED_TITLE, MATCH_FAILED, awaits_match, ensure_matched, match_page
@@ -26,7 +26,7 @@ from ...domain import NewFile, Status
 from ...store import Record, Session, Tombstone
 from ...store.base import ensure_accepts_upload
 
-#: Who asks, in a neutral sentence until sessions carry the requester's name.
+#: Who asks, in a neutral sentence when the tenant has no display name.
 ASK = {
     "photo": N_("An app or website on your computer asks for a photo"),
     "signature": N_("An app or website on your computer asks for your signature"),
@@ -55,9 +55,9 @@ async def _record(request: web.Request) -> Record | None:
 def requester_context(request: web.Request, session: Session) -> dict[str, str | None]:
     """Who asks, for the page, its title and its share preview.
 
-    ``requester`` is the name of whoever asks; ``None`` until tenants carry a display name.
+    ``requester`` is the tenant's ``display_name``; ``None`` when it has none.
     """
-    requester: str | None = None
+    requester = request.app[tenants_key].display_name(session.owner)
     catalogue = translations(use_session(request, session))
     if requester:
         ask = catalogue.gettext(ASK_BY[session.action_type]) % {"requester": requester}

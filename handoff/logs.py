@@ -1,0 +1,59 @@
+"""Logging set-up: the text lines of old, or one JSON object per line (``LOG_FORMAT=json``).
+
+Each record carries ``request_id`` and ``session_id`` when the code that logs
+runs inside a request that knows them (context variables set by the request-id
+middleware and by :func:`bind_session`), so JSON lines can be grouped by
+request and by session.
+"""
+
+import logging
+import sys
+from contextvars import ContextVar
+from typing import IO, Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+session_id_var: ContextVar[str | None] = ContextVar("session_id", default=None)
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+JSON_FIELDS = ("asctime", "levelname", "name", "message", "request_id", "session_id")
+LOG_FORMATS = ("text", "json")
+
+
+class ContextFilter(logging.Filter):
+    """Adds the current request's ids to every record that does not carry its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
+        if getattr(record, "session_id", None) is None:
+            record.session_id = session_id_var.get()
+        return True
+
+
+class JsonLines(JsonFormatter):
+    """time, level, logger, message, and the ids that are known (unknown ones are left out)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            list(JSON_FIELDS),
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+            json_ensure_ascii=False,
+        )
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in log_data.items() if value is not None}
+
+
+def configure_logging(level: str, fmt: str = "text", stream: IO[str] | None = None) -> logging.Handler:
+    """Send every record at ``level`` or above to ``stream`` (stderr) in ``fmt``; returns the
+    handler, so a caller (a test) can take it off again."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    return handler

@@ -1,0 +1,101 @@
+"""Rate limits (the ``limits`` library): creates per tenant, phone-link misses per address.
+
+Counts live in memory, or in Redis when ``REDIS_URL`` is set, so a limit holds
+across every worker. Which address a request comes from is the web layer's
+business (:mod:`handoff.web.ratelimit`).
+"""
+
+import ipaddress
+import logging
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+from .errors import TooManyRequests
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(value: tuple[str, ...]) -> tuple[Network, ...] | None:
+    """The proxies whose ``X-Forwarded-For`` is believed; ``None`` stands for ``*`` (any)."""
+    if "*" in value:
+        return None
+    return tuple(ipaddress.ip_network(item, strict=False) for item in value)
+
+
+class RateLimits:
+    """The two limits and their shared counts; :meth:`open` in a ``cleanup_ctx``."""
+
+    def __init__(self, settings: Settings, storage: Storage) -> None:
+        self.create: RateLimitItem = parse(settings.rate_limit_create)
+        self.phone_misses: RateLimitItem = parse(settings.rate_limit_phone_misses)
+        self.trusted = trusted_networks(settings.forwarded_allow_ips)
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "RateLimits":
+        storage: Storage
+        if settings.redis_url is None:
+            storage = MemoryStorage()
+        else:
+            storage = RedisStorage(
+                "async+" + settings.redis_url, implementation="redispy", wrap_exceptions=True,
+                key_prefix=f"{settings.redis_prefix}:limits",
+            )
+        return cls(settings, storage)
+
+    async def hit_create(self, owner: str) -> None:
+        """Count one create of ``owner``; 429 once the tenant is over its limit."""
+        if not await self._hit(self.create, "create", owner):
+            raise await self._refusal(
+                self.create, ("create", owner),
+                "This API key's tenant creates sessions faster than allowed ({limit}); "
+                "try again in {seconds} s.",
+            )
+
+    async def phone_missed(self, address: str) -> None:
+        """Count a phone link from ``address`` that led nowhere; 429 once over the limit."""
+        if not await self._hit(self.phone_misses, "phone", address):
+            raise await self._refusal(
+                self.phone_misses, ("phone", address),
+                "Too many links that lead nowhere were opened from this address ({limit}); "
+                "try again in {seconds} s.",
+            )
+
+    async def _hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        try:
+            return await self._limiter.hit(item, *identifiers)
+        except StorageError as exc:  # limits must not take the API down with them
+            log.warning("rate limit storage unavailable (%s); not limiting", exc)
+            return True
+
+    async def _refusal(
+        self, item: RateLimitItem, identifiers: tuple[str, ...], sentence: str
+    ) -> TooManyRequests:
+        try:
+            stats = await self._limiter.get_window_stats(item, *identifiers)
+            seconds = max(1, math.ceil(stats.reset_time - time.time()))
+        except StorageError:
+            seconds = item.get_expiry()
+        limit = f"{item.amount} per {item.multiples} {item.GRANULARITY.name}"
+        return TooManyRequests(
+            sentence.format(limit=limit, seconds=seconds), code="rate_limited",
+            headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
+        )
+
+    async def close(self) -> None:
+        # limits has no close of its own: shut its redis-py client so no connection outlives
+        # the app (the counts stay in Redis for the other workers).
+        client = getattr(getattr(self._storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()
+
+

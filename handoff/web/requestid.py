@@ -1,0 +1,43 @@
+"""``X-Request-ID``: the caller's when it is sane, else a new one; on every response and log line."""
+
+import re
+import uuid
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..keys import action_key, request_id_key, session_id_key
+from ..logs import request_id_var, session_id_var
+
+HEADER = "X-Request-ID"
+#: What a caller's id may be; anything else (too long, odd bytes) is replaced, never echoed.
+SANE = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    given = request.headers.get(HEADER, "")
+    request_id = given if SANE.fullmatch(given) else uuid.uuid4().hex
+    request[request_id_key] = request_id
+    ids = request_id_var.set(request_id), session_id_var.set(None)
+    if session_id := request.match_info.get("session_id"):
+        bind_session(request, session_id)
+    try:
+        return await handler(request)
+    finally:
+        request_id_var.reset(ids[0])
+        session_id_var.reset(ids[1])
+
+
+def bind_session(request: web.Request, session_id: str, action: str | None = None) -> None:
+    """From here on, this request's log lines (and its access log line) name the session."""
+    request[session_id_key] = session_id
+    if action:
+        request[action_key] = action
+    session_id_var.set(session_id)
+
+
+async def request_id_header(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: every answer, errors and websockets included, says its id."""
+    if (request_id := request.get(request_id_key)) is not None:
+        response.headers[HEADER] = request_id

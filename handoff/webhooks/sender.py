@@ -1,0 +1,176 @@
+"""Sends due deliveries in background tasks, a bounded number at a time, and retries them.
+
+Nothing here runs on a request's path: a create or an upload only queues the
+delivery. A slow receiver holds one of ``IN_FLIGHT`` slots for at most the
+timeout; a dead one only delays its own deliveries.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+
+import aiohttp
+
+from .. import __version__
+from ..tenants import Tenant
+from .base import Delivery, DeliveryQueue, DeliveryStatus
+from .signing import signed_headers
+
+log = logging.getLogger(__name__)
+
+#: Attempts sent at once by one process.
+IN_FLIGHT = 8
+#: Longest wait between looks at the queue (for deliveries another process queued or freed).
+POLL = 1.0
+#: How much longer than the timeout a claim holds a delivery from other processes.
+HOLD_SLACK = 5.0
+#: Each retry's delay is its schedule entry times a random factor within ±JITTER.
+JITTER = 0.1
+
+TenantLookup = Callable[[str], Tenant | None]
+Outcome = Callable[[str], None]
+
+
+class Sender:
+    """Owns the delivery loop and its HTTP client; :meth:`start` and :meth:`close` it."""
+
+    def __init__(
+        self, queue: DeliveryQueue, tenant_of: TenantLookup, *, schedule: tuple[float, ...],
+        timeout: float, outcome: Outcome,
+    ) -> None:
+        self.queue = queue
+        self._tenant_of = tenant_of
+        self._schedule = schedule
+        self._timeout = timeout
+        self._outcome = outcome
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._queueing: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession(
+            headers={"User-Agent": f"handoff-webhooks/{__version__}"},
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+        )
+        self._loop_task = asyncio.create_task(self._run(), name="handoff-webhooks")
+
+    def submit(self, delivery: Delivery) -> None:
+        """Queue a delivery without waiting (called from a store listener, which must not block)."""
+        task = asyncio.create_task(self._add(delivery))
+        self._queueing.add(task)
+        task.add_done_callback(self._queueing.discard)
+
+    async def _add(self, delivery: Delivery) -> None:
+        try:
+            await self.queue.add(delivery)
+        except Exception:
+            log.exception("could not queue webhook %s for session %s", delivery.id,
+                          delivery.session_id)
+            return
+        self._wake.set()
+
+    async def retry_now(self, tenant: str, delivery_id: str) -> Delivery | None:
+        delivery = await self.queue.get(tenant, delivery_id)
+        if delivery is None:
+            return None
+        again = delivery.replace(status=DeliveryStatus.PENDING, next_attempt_at=time.time())
+        await self.queue.save(again)
+        self._wake.set()
+        return again
+
+    async def close(self) -> None:
+        # Queue what the store has announced, then stop; in-flight attempts are cut short
+        # (a claimed delivery falls due again once its hold lapses, for any process).
+        if self._queueing:
+            await asyncio.wait(set(self._queueing), timeout=2.0)
+        tasks = [t for t in (self._loop_task, *self._in_flight) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._http is not None:
+            await self._http.close()
+
+    async def _run(self) -> None:
+        while True:
+            delay = POLL
+            free = IN_FLIGHT - len(self._in_flight)
+            try:
+                if free > 0:
+                    claimed = await self.queue.claim_due(time.time(), free, self._timeout + HOLD_SLACK)
+                    for delivery in claimed:
+                        self._spawn(delivery)
+                    if len(claimed) < free and (due := await self.queue.next_due()) is not None:
+                        delay = min(POLL, max(0.0, due - time.time()))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: try again on the next round
+                log.warning("could not read the webhook queue (%s); retrying", exc)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+
+    def _spawn(self, delivery: Delivery) -> None:
+        task = asyncio.create_task(self._deliver(delivery))
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # a slot is free
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            code, error = await self._attempt(delivery)
+            await self.queue.save(self._after(delivery, code, error))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("webhook %s for session %s: the attempt failed unexpectedly",
+                          delivery.id, delivery.session_id)
+
+    async def _attempt(self, delivery: Delivery) -> tuple[int | None, str | None]:
+        """One POST: the answer's status code, or why there was none."""
+        tenant = self._tenant_of(delivery.tenant)
+        key = tenant.webhook_signing_key if tenant is not None else None
+        if tenant is None or tenant.webhook_url is None or key is None:
+            return None, "the tenant has no webhook_url any more"
+        headers = signed_headers(key, delivery.id, int(time.time()), delivery.payload)
+        headers["Content-Type"] = "application/json"
+        assert self._http is not None
+        try:
+            async with self._http.post(
+                tenant.webhook_url, data=delivery.payload.encode(), headers=headers,
+                allow_redirects=False,
+            ) as response:
+                return response.status, None
+        except TimeoutError:
+            return None, f"no answer within {self._timeout:g} s"
+        except aiohttp.ClientError as exc:
+            return None, f"could not be sent: {type(exc).__name__}"
+
+    def _after(self, delivery: Delivery, code: int | None, error: str | None) -> Delivery:
+        attempts = delivery.attempts + 1
+        now = time.time()
+        if code is not None and 200 <= code < 300:
+            outcome, status, next_at = "succeeded", DeliveryStatus.SUCCEEDED, None
+        elif attempts <= len(self._schedule):
+            delay = self._schedule[attempts - 1] * random.uniform(1 - JITTER, 1 + JITTER)
+            outcome, status, next_at = "retrying", DeliveryStatus.PENDING, now + delay
+        else:
+            outcome, status, next_at = "failed", DeliveryStatus.FAILED, None
+        if error is None and outcome != "succeeded":
+            error = f"answered {code}"
+        log.info("webhook %s (%s) for session %s: %s after %d attempt(s)%s", delivery.id,
+                 delivery.type, delivery.session_id, outcome, attempts,
+                 f", {error}" if error else "")
+        self._outcome(outcome)
+        return delivery.replace(attempts=attempts, status=status, next_attempt_at=next_at,
+                                last_status_code=code, last_error=error)
