@@ -25,13 +25,15 @@ from stats import Row
 FULL = sections.Plan(rounds=3, wrk_seconds=4, ws_counts=(1, 1_000, 10_000), push_samples=200,
                      many=100_000, few=1_000, expiry_batch=20_000, tombstone_ttl=10)
 QUICK = sections.Plan(rounds=2, wrk_seconds=2, ws_counts=(1, 100, 1_000), push_samples=50,
-                      many=5_000, few=1_000, expiry_batch=2_000, tombstone_ttl=5)
+                      many=5_000, few=1_000, expiry_batch=2_000, tombstone_ttl=5,
+                      image_repeats=3)
 SECTIONS = {
     "throughput": sections.throughput,
     "push": sections.push,
     "memory": sections.memory,
     "photos": sections.photos,
     "scaling": sections.scaling,
+    "images": sections.images,
 }
 
 

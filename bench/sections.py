@@ -28,6 +28,7 @@ class Plan:
     few: int               # the bottom of the scaling range
     expiry_batch: int      # sessions expiring while server CPU is measured (scaling)
     tombstone_ttl: float   # seconds; TOMBSTONE_TTL while waiting for everything to be forgotten
+    image_repeats: int = 5  # timed runs of each image job
 
 
 def free_port() -> int:
@@ -371,4 +372,30 @@ async def scaling(plan: Plan) -> list[Row]:
         Row("scaling", f"CPU per expiry, {label}", f"{many['expiry']:.1f} vs {few['expiry']:.1f}",
             "us per session", "flat", many["expiry"] <= max(1.5 * few["expiry"], few["expiry"] + 5),
             figures),
+    ]
+
+
+# -- 6. image work: server time and memory -------------------------------------
+
+async def images(plan: Plan) -> list[Row]:
+    """Server time of a 12 MP photo and a corrected scan page, in a process of their own."""
+    script = str(BENCH / "images.py")
+    timing = await asyncio.to_thread(subprocess.run, [sys.executable, script, str(plan.image_repeats)],
+                                     cwd=BENCH, capture_output=True, check=True, timeout=600)
+    peak = await asyncio.to_thread(subprocess.run, [sys.executable, script, "--peak", "64000000"],
+                                   cwd=BENCH, capture_output=True, check=True, timeout=600)
+    t, p = json.loads(timing.stdout), json.loads(peak.stdout)
+
+    def quality(name: str) -> str:
+        value = t[f"{name}_ssim"]
+        return "reference kept" if value is None else f"SSIM {value:.4f} vs reference"
+
+    return [
+        Row("images", "photo: 12 MP JPEG to stored jpg (process_photo)", f"{t['photo_ms']:.0f}",
+            f"ms median of {plan.image_repeats} ({quality('photo')}, {t['sizes']['photo']})", "", None, t),
+        Row("images", "scan page, perspective corrected, auto filter", f"{t['page_ms']:.0f}",
+            f"ms median of {plan.image_repeats} ({quality('page')}, {t['sizes']['page']})", "", None, t),
+        Row("images", "peak RSS of one 64 MP photo", f"{p['peak_mib'] - p['before_mib']:.0f}",
+            f"MiB over {p['before_mib']:.0f} MiB at start", "a few hundred MB",
+            p["peak_mib"] - p["before_mib"] <= 400, p),
     ]
