@@ -259,8 +259,14 @@ async def memory(plan: Plan) -> list[Row]:
             # Forgetting: wait for the last tombstone to go, then look at the memory again.
             forget_at = expire_at + 1 + plan.tombstone_ttl + 1.5
             await asyncio.sleep(max(0.0, forget_at - time.monotonic()))
-            if await _status(http, base, made[-1][0]) != "forgotten":
-                raise RuntimeError("tombstones were not forgotten in time")
+            # On a busy machine forgetting can lag: wait for it (bounded) rather than fail.
+            late_by = 0.0
+            while await _status(http, base, made[-1][0]) != "forgotten":
+                if late_by >= 60:
+                    raise RuntimeError("tombstones were not forgotten within 60 s of their time")
+                await asyncio.sleep(1.0)
+                late_by += 1.0
+            await asyncio.sleep(1.0)
             end = rss_kib(server.pid)
     finally:
         stop(server)
