@@ -135,7 +135,7 @@ class MemoryStore(SessionStore):
         # must not put a session before an older one.
         created_at = max(time.time(), math.nextafter(self._last_created, math.inf))
         self._last_created = created_at
-        session = new_session_record(spec, str(uuid.uuid4()), created_at=created_at)
+        session = new_session_record(spec, created_at=created_at)
         while session.short_code in self._by_code:  # one in a trillion: draw again
             session = dataclasses.replace(session, short_code=shortcode.new_code())
         self._records[session.id] = session
