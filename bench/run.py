@@ -12,6 +12,7 @@ See bench/README.md for what each figure means.
 import argparse
 import asyncio
 import atexit
+import dataclasses
 import json
 import os
 import signal
@@ -25,13 +26,15 @@ from stats import Row
 FULL = sections.Plan(rounds=3, wrk_seconds=4, ws_counts=(1, 1_000, 10_000), push_samples=200,
                      many=100_000, few=1_000, expiry_batch=20_000, tombstone_ttl=10)
 QUICK = sections.Plan(rounds=2, wrk_seconds=2, ws_counts=(1, 100, 1_000), push_samples=50,
-                      many=5_000, few=1_000, expiry_batch=2_000, tombstone_ttl=5)
+                      many=5_000, few=1_000, expiry_batch=2_000, tombstone_ttl=5,
+                      image_repeats=3)
 SECTIONS = {
     "throughput": sections.throughput,
     "push": sections.push,
     "memory": sections.memory,
     "photos": sections.photos,
     "scaling": sections.scaling,
+    "images": sections.images,
 }
 
 
@@ -65,7 +68,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller counts, under two minutes")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated subset of: {', '.join(SECTIONS)}")
+    parser.add_argument("--peer", metavar="URL",
+                        help="another server speaking this API, measured beside handoff")
+    parser.add_argument("--peer-key", metavar="KEY", help="an API key of the peer")
+    parser.add_argument("--peer-pid", metavar="PID", type=int,
+                        help="the peer's process id, for its memory figures")
+    parser.add_argument("--sessions", metavar="N", type=int,
+                        help="sessions for the memory, expiry and scaling figures instead of the "
+                             "plan's (fewer on a busy machine, where 100,000 take too long to create)")
     args = parser.parse_args()
+    if args.peer and not args.peer_key:
+        parser.error("--peer needs --peer-key")
     names = [name.strip() for name in args.only.split(",") if name.strip()]
     if unknown := set(names) - set(SECTIONS):
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
@@ -75,6 +88,11 @@ def main() -> None:
     # SIGTERM ends the run like Ctrl-C, so the children are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     plan = QUICK if args.quick else FULL
+    if args.sessions:
+        plan = dataclasses.replace(plan, many=args.sessions)
+    if args.peer:
+        plan = dataclasses.replace(plan, peer=sections.Peer(args.peer.rstrip("/"), args.peer_key,
+                                                            args.peer_pid))
     began = time.monotonic()
     try:
         rows = asyncio.run(run(plan, names))

@@ -28,6 +28,17 @@ class Plan:
     few: int               # the bottom of the scaling range
     expiry_batch: int      # sessions expiring while server CPU is measured (scaling)
     tombstone_ttl: float   # seconds; TOMBSTONE_TTL while waiting for everything to be forgotten
+    image_repeats: int = 5  # timed runs of each image job
+    peer: "Peer | None" = None  # another server speaking this API, measured beside handoff
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A server started by someone else (``--peer``): its base URL, an API key, its pid for RSS."""
+
+    base: str
+    key: str
+    pid: int | None = None
 
 
 def free_port() -> int:
@@ -65,38 +76,50 @@ async def throughput(plan: Plan) -> list[Row]:
     bare = None
     try:
         async with _http() as http:
-            async with http.post(f"{a_base}/api/v1/sessions", headers={"X-API-Key": KEY},
-                                 json={"action_type": "photo", "output_format": "jpg"}) as r:
-                created = await r.read()
-                session_id = json.loads(created)["id"]
-            async with http.get(f"{a_base}/api/v1/sessions/{session_id}",
-                                headers={"X-API-Key": KEY}) as r:
-                fetched = await r.read()
-                etag = r.headers["ETag"]
+            session_id, created, fetched, etag = await _one_session(http, a_base, KEY)
+            peer_paths = {}
+            if plan.peer is not None:
+                peer_id, _, _, peer_etag = await _one_session(http, plan.peer.base, plan.peer.key)
+                peer_paths = {"get": f"/api/v1/sessions/{peer_id}", "etag": peer_etag}
         bare = start_bare(port_b, len(created), len(fetched))
         body = json.dumps({"action_type": "photo", "output_format": "jpg"})
         cases = [
-            ("create (POST /sessions)", 0.7, "/api/v1/sessions", {"body": body}),
-            ("get (GET /sessions/{id}, 200)", 0.85, f"/api/v1/sessions/{session_id}", {}),
-            ("304 (GET with If-None-Match)", 0.9, f"/api/v1/sessions/{session_id}", {"etag": etag}),
+            ("create (POST /sessions)", 0.75, "/api/v1/sessions", {"body": body},
+             ("/api/v1/sessions", {"body": body})),
+            ("get (GET /sessions/{id}, 200)", 0.9, f"/api/v1/sessions/{session_id}", {},
+             (peer_paths.get("get"), {})),
+            ("304 (GET with If-None-Match)", 0.95, f"/api/v1/sessions/{session_id}", {"etag": etag},
+             (peer_paths.get("get"), {"etag": peer_paths.get("etag", "")})),
         ]
         rows = []
-        for name, goal, path, extra in cases:
-            for base in (a_base, b_base):  # warm both
-                await asyncio.to_thread(wrk, base + path, 1, api_key=KEY, **extra)
-            a_rates, b_rates, errors = [], [], 0
+        for name, goal, path, extra, (peer_path, peer_extra) in cases:
+            # (url, key, extra, rates) of each target; each round runs them in turn, the
+            # next round in the opposite order, so drift on the machine hits all alike.
+            targets = [(a_base + path, KEY, extra, []), (b_base + path, KEY, extra, [])]
+            if plan.peer is not None:
+                targets.append((plan.peer.base + peer_path, plan.peer.key, peer_extra, []))
+            for url, key, more, _ in targets:  # warm all
+                await asyncio.to_thread(wrk, url, 1, api_key=key, **more)
+            errors = 0
             for round_ in range(plan.rounds):
-                order = [(a_base, a_rates), (b_base, b_rates)]
-                for base, rates in order if round_ % 2 == 0 else order[::-1]:
+                for url, key, more, rates in targets if round_ % 2 == 0 else targets[::-1]:
                     rate, failed = await asyncio.to_thread(
-                        wrk, base + path, plan.wrk_seconds, api_key=KEY, **extra)
+                        wrk, url, plan.wrk_seconds, api_key=key, **more)
                     rates.append(rate)
                     errors += failed
+            a_rates, b_rates = targets[0][3], targets[1][3]
             row = _ratio_rows(name, goal, a_rates, b_rates, errors)
             row.raw["handoff_rps_median"] = median(a_rates)
             rows.append(row)
-            print(f"  {name}: handoff {median(a_rates):.0f}/s, bare {median(b_rates):.0f}/s, "
-                  f"failed {errors}", file=sys.stderr)
+            line = f"  {name}: handoff {median(a_rates):.0f}/s, bare {median(b_rates):.0f}/s"
+            if plan.peer is not None:
+                p_rates = targets[2][3]
+                ratios = [x / y for x, y in zip(a_rates, p_rates)]
+                rows.append(Row("throughput", f"{name}, vs peer", f"{median(ratios):.2f}",
+                                f"x peer (spread {min(ratios):.2f}-{max(ratios):.2f})", "", None,
+                                {"handoff_rps": a_rates, "peer_rps": p_rates, "ratios": ratios}))
+                line += f", peer {median(p_rates):.0f}/s"
+            print(f"{line}, failed {errors}", file=sys.stderr)
         return rows
     finally:
         if bare is not None:
@@ -104,73 +127,91 @@ async def throughput(plan: Plan) -> list[Row]:
         stop(server)
 
 
+async def _one_session(http: aiohttp.ClientSession, base: str,
+                       key: str) -> tuple[str, bytes, bytes, str]:
+    """A session's id, the create and get bodies, and its ETag."""
+    async with http.post(f"{base}/api/v1/sessions", headers={"X-API-Key": key},
+                         json={"action_type": "photo", "output_format": "jpg"}) as r:
+        created = await r.read()
+        session_id = json.loads(created)["id"]
+    async with http.get(f"{base}/api/v1/sessions/{session_id}", headers={"X-API-Key": key}) as r:
+        return session_id, created, await r.read(), r.headers["ETag"]
+
+
 # -- 2. push latency (and memory per idle websocket) --------------------------
 
 async def push(plan: Plan) -> list[Row]:
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = start_handoff(port, KEY)
-    rows: list[Row] = []
     try:
-        async with _http() as http:
-            for count in plan.ws_counts:
-                sessions = await load.create_sessions(http, base, KEY, count)
-                ids_file = OUT / "ws-ids.txt"
-                ids_file.write_text("\n".join(sid for sid, _ in sessions) + "\n")
-                await asyncio.sleep(0.5)
-                before = rss_kib(server.pid)
-                clients = spawn([sys.executable, str(BENCH / "wsclients.py"), base, KEY,
-                                 str(ids_file), "300"], log_name="wsclients.log",
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-                try:
-                    _, connected, failed = (await _readline(clients, 120)).split()
-                    if int(failed):
-                        raise RuntimeError(f"{failed} of {count} websockets failed to connect")
-                    await asyncio.sleep(1.0)
-                    after = rss_kib(server.pid)
-                    sample = random.sample(sessions, min(plan.push_samples, count))
-                    sent: dict[str, tuple[float, float]] = {}
-                    for sid, token in sample:
-                        await load.open_page(http, base, token)
-                        opened = time.monotonic()
-                        await load.send_signature(http, base, token)
-                        sent[sid] = (opened, time.monotonic())
-                        await asyncio.sleep(0.005)  # one push at a time: latency, not throughput
-                    await asyncio.sleep(0.5)
-                    clients.stdin.write(b"report\n")
-                    clients.stdin.flush()
-                    arrivals = json.loads(await _readline(clients, 60))
-                    clients.stdin.write(b"quit\n")
-                    clients.stdin.flush()
-                    await asyncio.to_thread(clients.wait, 30)
-                finally:
-                    stop(clients)
-                done = [(arrivals[s]["completed"] - up) * 1000 for s, (_, up) in sent.items()
-                        if "completed" in arrivals.get(s, {})]
-                opened = [(arrivals[s]["opened"] - op) * 1000 for s, (op, _) in sent.items()
-                          if "opened" in arrivals.get(s, {})]
-                if len(done) < len(sent) or len(opened) < len(sent):
-                    raise RuntimeError(f"{len(sent) - len(done)} completed pushes never arrived")
-                p99 = percentile(done, 99)
-                rows.append(Row(
-                    "push", f"completed push, {count:,} idle sockets",
-                    f"{percentile(done, 50):.2f} / {p99:.2f} / {max(done):.2f}",
-                    f"ms p50/p99/max (n={len(done)})",
-                    "p99 <= 1 ms at 10,000" if count >= 10_000 else "",
-                    (p99 <= 1.0) if count >= 10_000 else None, {"ms": done}))
-                rows.append(Row(
-                    "push", f"opened push after GET /s/{{token}}, {count:,} sockets",
-                    f"{percentile(opened, 50):.2f} / {percentile(opened, 99):.2f} / {max(opened):.2f}",
-                    f"ms p50/p99/max (n={len(opened)})", "", None, {"ms": opened}))
-                if count == max(plan.ws_counts):
-                    per = (after - before) / count
-                    rows.append(Row("memory", f"per idle websocket ({count:,} connected)",
-                                    f"{per:.1f}", "KiB", "<= 12 KiB", per <= 12,
-                                    {"rss_before_kib": before, "rss_after_kib": after}))
-                print(f"  {count} sockets: completed p99 {p99:.2f} ms", file=sys.stderr)
-        return rows
+        rows = await _push_on(plan, f"http://127.0.0.1:{port}", KEY, server.pid, "")
     finally:
         stop(server)
+    if plan.peer is not None:
+        rows += await _push_on(plan, plan.peer.base, plan.peer.key, plan.peer.pid, "peer: ")
+    return rows
+
+
+async def _push_on(plan: Plan, base: str, key: str, pid: int | None, label: str) -> list[Row]:
+    """Push latency on one server (and its memory per idle websocket when its pid is known)."""
+    rows: list[Row] = []
+    async with _http() as http:
+        for count in plan.ws_counts:
+            sessions = await load.create_sessions(http, base, key, count)
+            ids_file = OUT / "ws-ids.txt"
+            ids_file.write_text("\n".join(sid for sid, _ in sessions) + "\n")
+            await asyncio.sleep(0.5)
+            before = rss_kib(pid) if pid else 0
+            clients = spawn([sys.executable, str(BENCH / "wsclients.py"), base, key,
+                             str(ids_file), "300"], log_name="wsclients.log",
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            try:
+                _, connected, failed = (await _readline(clients, 120)).split()
+                if int(failed):
+                    raise RuntimeError(f"{failed} of {count} websockets failed to connect")
+                await asyncio.sleep(1.0)
+                after = rss_kib(pid) if pid else 0
+                sample = random.sample(sessions, min(plan.push_samples, count))
+                sent: dict[str, tuple[float, float]] = {}
+                for sid, token in sample:
+                    await load.open_page(http, base, token)
+                    opened = time.monotonic()
+                    await load.send_signature(http, base, token)
+                    sent[sid] = (opened, time.monotonic())
+                    await asyncio.sleep(0.005)  # one push at a time: latency, not throughput
+                await asyncio.sleep(0.5)
+                clients.stdin.write(b"report\n")
+                clients.stdin.flush()
+                arrivals = json.loads(await _readline(clients, 60))
+                clients.stdin.write(b"quit\n")
+                clients.stdin.flush()
+                await asyncio.to_thread(clients.wait, 30)
+            finally:
+                stop(clients)
+            done = [(arrivals[s]["completed"] - up) * 1000 for s, (_, up) in sent.items()
+                    if "completed" in arrivals.get(s, {})]
+            opened = [(arrivals[s]["opened"] - op) * 1000 for s, (op, _) in sent.items()
+                      if "opened" in arrivals.get(s, {})]
+            if len(done) < len(sent) or len(opened) < len(sent):
+                raise RuntimeError(f"{len(sent) - len(done)} completed pushes never arrived")
+            p99 = percentile(done, 99)
+            rows.append(Row(
+                "push", f"{label}completed push, {count:,} idle sockets",
+                f"{percentile(done, 50):.2f} / {p99:.2f} / {max(done):.2f}",
+                f"ms p50/p99/max (n={len(done)})",
+                "p99 <= 1 ms at 10,000" if count >= 10_000 else "",
+                (p99 <= 1.0) if count >= 10_000 else None, {"ms": done}))
+            rows.append(Row(
+                "push", f"{label}opened push after GET /s/{{token}}, {count:,} sockets",
+                f"{percentile(opened, 50):.2f} / {percentile(opened, 99):.2f} / {max(opened):.2f}",
+                f"ms p50/p99/max (n={len(opened)})", "", None, {"ms": opened}))
+            if count == max(plan.ws_counts) and pid:
+                per = (after - before) / count
+                rows.append(Row("memory", f"{label}per idle websocket ({count:,} connected)",
+                                f"{per:.1f}", "KiB", "<= 12 KiB", per <= 12,
+                                {"rss_before_kib": before, "rss_after_kib": after}))
+            print(f"  {label}{count} sockets: completed p99 {p99:.2f} ms", file=sys.stderr)
+    return rows
 
 
 # -- 3 and 4b. memory per session and tombstone, mass expiry, forgetting ------
@@ -225,7 +266,30 @@ async def _tombstones(plan: Plan) -> tuple[Row, float]:
                per <= 0.3, {"rss_kib": [start, tombs], "create_seconds": creating}), creating
 
 
+async def _peer_sessions(plan: Plan) -> list[Row]:
+    """Memory per live session on the peer: its RSS growth over ``plan.many`` new sessions."""
+    peer = plan.peer
+    assert peer is not None and peer.pid is not None
+    async with _http() as http:
+        await load.create_sessions(http, peer.base, peer.key, 10)
+        await asyncio.sleep(1.0)
+        start = rss_kib(peer.pid)
+        await load.create_sessions(http, peer.base, peer.key, plan.many, ttl=lambda: 3600.0)
+        await asyncio.sleep(0.5)
+        live = rss_kib(peer.pid)
+    per = (live - start) / plan.many
+    return [Row("memory", f"peer: per live session ({plan.many:,} live)", f"{per:.2f}", "KiB",
+                "", None, {"rss_kib": [start, live]})]
+
+
 async def memory(plan: Plan) -> list[Row]:
+    rows = await _handoff_memory(plan)
+    if plan.peer is not None and plan.peer.pid is not None:
+        rows += await _peer_sessions(plan)
+    return rows
+
+
+async def _handoff_memory(plan: Plan) -> list[Row]:
     tomb_row, creating = await _tombstones(plan)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -258,20 +322,26 @@ async def memory(plan: Plan) -> list[Row]:
             # Forgetting: wait for the last tombstone to go, then look at the memory again.
             forget_at = expire_at + 1 + plan.tombstone_ttl + 1.5
             await asyncio.sleep(max(0.0, forget_at - time.monotonic()))
-            if await _status(http, base, made[-1][0]) != "forgotten":
-                raise RuntimeError("tombstones were not forgotten in time")
+            # On a busy machine forgetting can lag: wait for it (bounded) rather than fail.
+            late_by = 0.0
+            while await _status(http, base, made[-1][0]) != "forgotten":
+                if late_by >= 60:
+                    raise RuntimeError("tombstones were not forgotten within 60 s of their time")
+                await asyncio.sleep(1.0)
+                late_by += 1.0
+            await asyncio.sleep(1.0)
             end = rss_kib(server.pid)
     finally:
         stop(server)
     per_live = (live - start) / n
     return [
-        Row("memory", f"per live session ({n:,} live)", f"{per_live:.2f}", "KiB", "<= 1.0 KiB",
-            per_live <= 1.0, {"rss_kib": [start, live]}),
+        Row("memory", f"per live session ({n:,} live)", f"{per_live:.2f}", "KiB", "<= 0.7 KiB",
+            per_live <= 0.7, {"rss_kib": [start, live]}),
         tomb_row,
         Row("memory", "RSS after all forgotten vs start",
             f"{(end - start) / 1024:+.1f}", f"MiB ({start / 1024:.0f} -> {live / 1024:.0f} -> "
-            f"{end / 1024:.0f} MiB)", "back near start",
-            (end - start) <= max(8 * 1024, 0.1 * (live - start)), {"rss_kib": [start, live, end]}),
+            f"{end / 1024:.0f} MiB)", "<= +20 MiB",
+            (end - start) <= 20 * 1024, {"rss_kib": [start, live, end]}),
         Row("loop lag", f"during {n:,} sessions expiring in 1 s",
             f"{percentile(lags, 50):.1f} / {percentile(lags, 99):.1f} / {max(lags):.1f}",
             f"ms p50/p99/max (n={len(lags)}; server CPU {cpu_used:.2f} s)",
@@ -371,4 +441,30 @@ async def scaling(plan: Plan) -> list[Row]:
         Row("scaling", f"CPU per expiry, {label}", f"{many['expiry']:.1f} vs {few['expiry']:.1f}",
             "us per session", "flat", many["expiry"] <= max(1.5 * few["expiry"], few["expiry"] + 5),
             figures),
+    ]
+
+
+# -- 6. image work: server time and memory -------------------------------------
+
+async def images(plan: Plan) -> list[Row]:
+    """Server time of a 12 MP photo and a corrected scan page, in a process of their own."""
+    script = str(BENCH / "images.py")
+    timing = await asyncio.to_thread(subprocess.run, [sys.executable, script, str(plan.image_repeats)],
+                                     cwd=BENCH, capture_output=True, check=True, timeout=600)
+    peak = await asyncio.to_thread(subprocess.run, [sys.executable, script, "--peak", "64000000"],
+                                   cwd=BENCH, capture_output=True, check=True, timeout=600)
+    t, p = json.loads(timing.stdout), json.loads(peak.stdout)
+
+    def quality(name: str) -> str:
+        value = t[f"{name}_ssim"]
+        return "reference kept" if value is None else f"SSIM {value:.4f} vs reference"
+
+    return [
+        Row("images", "photo: 12 MP JPEG to stored jpg (process_photo)", f"{t['photo_ms']:.0f}",
+            f"ms median of {plan.image_repeats} ({quality('photo')}, {t['sizes']['photo']})", "", None, t),
+        Row("images", "scan page, perspective corrected, auto filter", f"{t['page_ms']:.0f}",
+            f"ms median of {plan.image_repeats} ({quality('page')}, {t['sizes']['page']})", "", None, t),
+        Row("images", "peak RSS of one 64 MP photo", f"{p['peak_mib'] - p['before_mib']:.0f}",
+            f"MiB over {p['before_mib']:.0f} MiB at start", "a few hundred MB",
+            p["peak_mib"] - p["before_mib"] <= 400, p),
     ]

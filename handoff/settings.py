@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     upload_lease_ttl: Duration = 60.0
     #: Server processes sharing the port; more than one needs REDIS_URL.
     workers: int = Field(1, ge=1, le=64)
+    #: ``auto``: uvloop when it is installed (the default install has it), else asyncio's own.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 

@@ -1,5 +1,6 @@
 """``handoff serve``: load settings, set up logging, serve (``run.py`` and ``python -m handoff`` too)."""
 
+import asyncio
 import sys
 from typing import Any
 
@@ -39,6 +40,23 @@ def startup_error(exc: ValidationError) -> str:
     return f"invalid {field.upper()}: {message} (got {error.get('input')!r})"
 
 
+def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
+    """The loop to serve on: uvloop unless ``choice`` is ``asyncio`` or it is not installed.
+
+    uvloop serves this API's requests faster than asyncio's loop on the same code
+    (bench/RESULTS.md); without it, asyncio's loop serves the same API.
+    """
+    if choice != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                sys.exit("handoff: EVENT_LOOP=uvloop, but uvloop is not installed")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 def main(workers: int | None = None) -> None:
     settings = load_settings(**({"workers": workers} if workers is not None else {}))
     configure_logging(settings.log_level, settings.log_format)
@@ -68,6 +86,7 @@ def main(workers: int | None = None) -> None:
             host=settings.host,
             port=settings.port,
             shutdown_timeout=GRACE,
+            loop=new_event_loop(settings.event_loop),
             print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port}",
                                   flush=True),
         )

@@ -7,6 +7,7 @@ development key made before the fork, are the same for all.
 """
 
 import asyncio
+import importlib.util
 from typing import Any
 
 from aiohttp import web
@@ -31,7 +32,7 @@ class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type 
         for name, value in {
             "bind": [f"{host}:{settings.port}"],
             "workers": settings.workers,
-            "worker_class": "aiohttp.GunicornWebWorker",
+            "worker_class": _worker_class(settings.event_loop),
             "graceful_timeout": int(GRACE) + 2,
             "loglevel": settings.log_level,
             "proc_name": "handoff",
@@ -55,6 +56,13 @@ def _forget_worker_gauges(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def _worker_class(choice: str) -> str:
+    """aiohttp's uvloop worker when uvloop is wanted and installed (see ``serve.new_event_loop``)."""
+    if choice != "asyncio" and importlib.util.find_spec("uvloop") is not None:
+        return "aiohttp.GunicornUVLoopWebWorker"
+    return "aiohttp.GunicornWebWorker"
 
 
 def check_store(settings: Settings) -> None:

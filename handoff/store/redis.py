@@ -277,7 +277,7 @@ class RedisStore(SessionStore):
 
     @guarded
     async def create(self, spec: NewSession) -> Session:
-        session = new_session_record(spec, str(uuid.uuid4()), created_at=time.time())
+        session = new_session_record(spec, created_at=time.time())
         keep_ms = int((spec.session_ttl + self._tombstone_ttl + SLACK) * 1000)
         key = self._keys(session.id)[0]
         # The code's index is claimed first, so two live sessions never share a code.

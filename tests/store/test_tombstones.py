@@ -41,7 +41,7 @@ async def test_tombstones_hold_no_timer_of_their_own(make_client):
     await asyncio.sleep(0.2)
     store = client.app[store_key]
     assert session_id not in store._timers
-    assert [sid for _, sid in store._graves] == [session_id]
+    assert [ids for _, ids in store._graves] == [[session_id]]
     await store.close()
     assert store._grave_timer is None and not store._graves
 
