@@ -2,13 +2,13 @@
 // showing the server's error sentence with a way to try again, and sending.
 
 import { gettext } from "./i18n.js";
+import { pollInterval, watchSession } from "./session-watch.js";
 
 const root = document.getElementById("capture-screen");
 const errorBox = document.getElementById("error");
 const errorText = document.getElementById("error-text");
 const retryButton = document.getElementById("retry");
 const FINAL_SCREENS = { completed: "done", cancelled: "cancelled", expired: "expired" };
-const DEFAULT_POLL_MS = 2500;
 let retryAction = null;
 let stopWatching = () => {};
 
@@ -63,63 +63,14 @@ retryButton.addEventListener("click", () => {
   action?.();
 });
 
-/** The poll interval: the page's data-poll-ms, or ?poll=<ms> (at least 100 ms). */
-function pollInterval() {
-  const asked = Number(new URLSearchParams(window.location.search).get("poll"));
-  const fromPage = Number(root.dataset.pollMs);
-  const value = asked || fromPage || DEFAULT_POLL_MS;
-  return Math.max(100, value);
-}
-
-/**
- * Poll ``GET /s/{token}/status`` and switch screens when the session is
- * completed, cancelled or expired while the page is open. Network errors are
- * ignored (the next poll tries again); a hidden tab polls when it comes back.
- */
+/** Switch to the done, cancelled or expired screen when the session ends while the page is open. */
 export function watchStatus() {
-  const interval = pollInterval();
-  let timer = null;
-  let stopped = false;
-
-  async function check() {
-    timer = null;
-    if (stopped) return;
-    if (document.visibilityState === "visible") {
-      try {
-        const response = await fetch(root.dataset.statusUrl, {
-          headers: { Accept: "application/json" }, cache: "no-store",
-        });
-        if (response.status === 404) {
-          showError(gettext("This link is no longer valid. Ask for a new QR code on your computer."));
-          stopped = true;
-          return;
-        }
-        const { status } = await response.json();
-        if (FINAL_SCREENS[status]) {
-          showScreen(FINAL_SCREENS[status]);
-          return;
-        }
-      } catch {
-        // Offline for a moment: keep the page as it is and ask again later.
-      }
-    }
-    if (!stopped) timer = setTimeout(check, interval);
-  }
-
-  function onVisible() {
-    if (document.visibilityState === "visible" && timer !== null) {
-      clearTimeout(timer);
-      check();
-    }
-  }
-
-  document.addEventListener("visibilitychange", onVisible);
-  stopWatching = () => {
-    stopped = true;
-    if (timer !== null) clearTimeout(timer);
-    document.removeEventListener("visibilitychange", onVisible);
-  };
-  timer = setTimeout(check, interval);
+  stopWatching = watchSession({
+    url: root.dataset.statusUrl,
+    interval: pollInterval(root.dataset.pollMs),
+    onEnd: (status) => showScreen(FINAL_SCREENS[status]),
+    onGone: () => showError(gettext("This link is no longer valid. Ask for a new QR code on your computer.")),
+  });
 }
 
 /**

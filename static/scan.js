@@ -6,6 +6,7 @@ import { cornersProblem, decode, loadPhoto, straighten, suggestCorners, thumbnai
 import { qualityHint } from "./quality.js";
 import { applyLook } from "./scan-looks.js";
 import { forget, load, save } from "./scan-saved.js";
+import { pollInterval, watchSession } from "./session-watch.js";
 import { renderReview, sendAll } from "./scan-send.js";
 import { Filmstrip } from "./scan-strip.js";
 import { liveCapture } from "./viewfinder.js";
@@ -319,17 +320,13 @@ $("screen-review").addEventListener("click", async (event) => {
 
 // -- the desktop may cancel, or the link expire, while the phone is busy ------------------
 
-setInterval(async () => {
-  if (state.sending || document.hidden) return;
-  try {
-    const response = await fetch(config.statusUrl);
-    if (response.status === 404) return leave();
-    const { status } = await response.json();
-    if (["cancelled", "expired", "completed"].includes(status)) await leave();
-  } catch {
-    // offline for a moment: the next poll or the send will tell
-  }
-}, 5000);
+watchSession({
+  url: config.statusUrl,
+  interval: pollInterval(config.pollMs),
+  onEnd: leave, // the server's page for the link says which
+  onGone: leave,
+  paused: () => state.sending, // the send itself tells
+});
 
 // -- kept pages, undo, rotation and leaving ---------------------------------------------
 

@@ -14,9 +14,6 @@ const MAX_WIDTH = 4.2;
 const FAST = 3.0;
 /** Weight of the previous width: a low-pass filter so width changes are gradual. */
 const WIDTH_SMOOTHING = 0.7;
-/** The server refuses fewer points, or ink spanning less than this diagonal. */
-const MIN_POINTS = 3;
-const MIN_EXTENT = 10;
 const INK = "#111827";
 
 /** Widths per point of one stroke, from speed and (for pens) pressure; deterministic. */
@@ -169,14 +166,15 @@ export class SignaturePad {
     return this.strokes.length === 0;
   }
 
-  /** True when the server would accept the ink: enough points spanning enough room. */
+  /** True when the server would accept the ink: enough points spanning enough room
+   * (its limits come with the page, as the canvas's data-min-points and data-min-extent). */
   get isSignature() {
     const points = this.strokes.flat();
-    if (points.length < MIN_POINTS) return false;
+    if (points.length < Number(this.canvas.dataset.minPoints)) return false;
     const xs = points.map((p) => p[0]);
     const ys = points.map((p) => p[1]);
     const extent = Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
-    return extent >= MIN_EXTENT;
+    return extent >= Number(this.canvas.dataset.minExtent);
   }
 
   get canUndo() {

@@ -1,7 +1,10 @@
 """The desktop ending a session reaches an open phone page; the client survives without WebSocket."""
 
+import aiohttp
 import pytest
 from playwright.async_api import expect
+
+from ..conftest import A
 
 from .demo_steps import (
     WAIT_MS,
@@ -86,3 +89,18 @@ async def test_browser_client_falls_back_to_long_polling_without_websocket(
     if sabotage == FAILING_WEBSOCKET:
         # It retried the websocket with backoff before settling on long-polling.
         assert await demo.evaluate("window.socketAttempts") == 3
+
+
+async def test_an_open_scan_page_leaves_for_the_cancelled_page_when_the_desktop_cancels(
+    live_server, phone, screenshot
+):
+    page = await phone.new_page()
+    session = await api_session(live_server, action_type="scan", output_format="pdf")
+    await page.goto(session["url"] + "?poll=150")
+    await expect(page.get_by_role("heading", name="Scan a document")).to_be_visible()
+    async with aiohttp.ClientSession() as http:
+        url = f"{live_server.base_url}/api/v1/sessions/{session['id']}"
+        async with http.delete(url, headers=A) as response:
+            assert response.status == 200
+    await expect(page.get_by_role("heading", name="Cancelled")).to_be_visible(timeout=WAIT_MS)
+    await screenshot(page, "scan-cancelled")

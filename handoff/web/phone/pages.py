@@ -21,6 +21,7 @@ from .match import FAILED_MESSAGE, FAILED_TITLE, MATCH_FAILED, awaits_match, ens
 from ..middlewares import wants_page
 from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
 from ..responses import json_model
+from ...capture import signature
 from ...capture.signature import render_signature
 from ...domain import NewFile, Status
 from ...store import Record, Session, Tombstone
@@ -154,7 +155,10 @@ async def _capture_page(request: web.Request, session: Session) -> web.Response:
          "max_upload_bytes": request.app[settings_key].max_upload_bytes,
          "poll_ms": STATUS_POLL_MS, "seconds_left": seconds_left(session),
          "scan_max_pages": request.app[settings_key].scan_max_pages,
-         "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes},
+         "scan_upload_max_bytes": request.app[settings_key].scan_upload_max_bytes,
+         # What the server refuses as too little ink, so the pad can say so before sending.
+         "signature_min_points": signature.MIN_POINTS,
+         "signature_min_extent": signature.MIN_EXTENT},
     )
 
 
