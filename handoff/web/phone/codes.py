@@ -1,8 +1,9 @@
 """``/c``: the phone's way in when the QR code cannot be scanned, by the session's short code.
 
 A code leads to its session's page (303) only while the session can still
-capture. Wrong codes count against the client's address (see
-:mod:`..ratelimit`), so guessing one is hopeless: docs/api.md gives the sums.
+capture. Wrong codes count against the client's address (:mod:`.failures`; the
+address as :mod:`..ratelimit` finds it), so guessing one is hopeless: docs/api.md
+gives the sums.
 """
 
 from aiohttp import web
