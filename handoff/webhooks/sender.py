@@ -51,6 +51,7 @@ class Sender:
         self._queueing: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._closed = False
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession(
@@ -61,6 +62,10 @@ class Sender:
 
     def submit(self, delivery: Delivery) -> None:
         """Queue a delivery without waiting (called from a store listener, which must not block)."""
+        if self._closed:  # the store outlives the sender at shutdown; its queue is closing
+            log.warning("webhook %s for session %s not queued: shutting down", delivery.id,
+                        delivery.session_id)
+            return
         task = asyncio.create_task(self._add(delivery))
         self._queueing.add(task)
         task.add_done_callback(self._queueing.discard)
@@ -86,6 +91,7 @@ class Sender:
     async def close(self) -> None:
         # Queue what the store has announced, then stop; in-flight attempts are cut short
         # (a claimed delivery falls due again once its hold lapses, for any process).
+        self._closed = True
         if self._queueing:
             await asyncio.wait(set(self._queueing), timeout=2.0)
         tasks = [t for t in (self._loop_task, *self._in_flight) if t is not None]

@@ -86,3 +86,17 @@ def test_bad_limits_stop_start_up_naming_the_variable(values, name):
     with pytest.raises(ValidationError) as error:
         Settings(_env_file=None, **values)
     assert startup_error(error.value).startswith(f"invalid {name}: ")
+
+
+async def test_wrong_short_codes_count_per_forwarded_client(make_client):
+    from handoff.web.phone.codes import CODE_FAILURES
+
+    client = await make_client(forwarded_allow_ips=("127.0.0.1",))
+
+    async def wrong(forwarded: str):
+        return await client.get("/c/ZZZZ-ZZZZ", headers={"X-Forwarded-For": forwarded})
+
+    for _ in range(CODE_FAILURES):
+        assert (await wrong("203.0.113.5")).status == 404
+    assert (await wrong("203.0.113.5")).status == 429
+    assert (await wrong("203.0.113.6")).status == 404  # another phone behind the same proxy

@@ -285,3 +285,18 @@ async def test_deliveries_never_log_the_secret_or_the_key(hooked, receiver, fmt)
     assert "session.cancelled" in logged and session["id"] in logged
     for secret in (SECRET, SECRET.removeprefix("whsec_"), HOOK_KEY, session["client_secret"]):
         assert secret not in logged
+
+
+async def test_a_change_after_shutdown_is_not_queued(hooked, receiver):
+    from handoff.keys import webhooks_key
+    from handoff.webhooks import Delivery
+
+    hook = await receiver()
+    client = await hooked(hook.url)
+    sender = client.app[webhooks_key]
+    await client.close()  # the sender stops before the store does
+    before = asyncio.all_tasks()
+    sender.submit(Delivery(id="msg_late", tenant="hooked", session_id="s", type="session.expired",
+                           payload="{}", created_at=time.time(), next_attempt_at=time.time()))
+    assert asyncio.all_tasks() == before  # nothing set off to write into the closed queue
+    assert await sender.queue.recent("hooked", 10) == []

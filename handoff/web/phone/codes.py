@@ -1,18 +1,20 @@
 """``/c``: the phone's way in when the QR code cannot be scanned, by the session's short code.
 
 A code leads to its session's page (303) only while the session can still
-capture. Wrong codes count against the client's address (see
-:mod:`..ratelimit`), so guessing one is hopeless: docs/api.md gives the sums.
+capture. Wrong codes count against the client's address (:mod:`.failures`; the
+address as :mod:`..ratelimit` finds it), so guessing one is hopeless: docs/api.md
+gives the sums.
 """
 
 from aiohttp import web
 
 from ... import shortcode
 from ...domain import Status
-from ...keys import code_limiter_key, locale_key, store_key
+from ...keys import code_limiter_key, locale_key, ratelimits_key, store_key
 from ...locale import DEFAULT_LOCALE, N_, translations
 from ...store import Session
 from ..bodies import read_fields
+from ..ratelimit import client_address
 from .language import render_page
 
 #: Wrong codes a client address may try per ``CODE_WINDOW`` seconds.
@@ -43,7 +45,7 @@ async def code_link(request: web.Request) -> web.Response:
 
 async def _follow(request: web.Request, typed: str) -> web.Response:
     limiter = request.app[code_limiter_key]
-    client = request.remote or "unknown"
+    client = client_address(request, request.app[ratelimits_key].trusted)
     if (wait := limiter.retry_after(client)) is not None:
         minutes = max(1, -(-int(wait) // 60))
         sentence = translations(_locale(request)).ngettext(
