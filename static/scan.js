@@ -1,7 +1,7 @@
 // Document scan: capture pages, crop and straighten them, arrange them, send them one by one.
 import { gettext, ngettext } from "./i18n.js";
 import { CropEditor } from "./scan-crop.js";
-import { canvasOf, toBlob } from "./canvas.js";
+import { canvasOf } from "./canvas.js";
 import { cornersProblem, decode, loadPhoto, straighten, suggestCorners, thumbnail } from "./scan-image.js";
 import { qualityHint } from "./quality.js";
 import { applyLook } from "./scan-looks.js";
@@ -9,6 +9,7 @@ import { forget, load, save } from "./scan-saved.js";
 import { pollInterval, watchSession } from "./session-watch.js";
 import { renderReview, sendAll } from "./scan-send.js";
 import { Filmstrip } from "./scan-strip.js";
+import { dropThumbs, keptThumb, showRotation } from "./scan-thumbs.js";
 import { liveCapture } from "./viewfinder.js";
 
 const root = document.getElementById("scan");
@@ -339,7 +340,7 @@ function persist() {
     for (const pages of documents) {
       const list = [];
       for (const page of pages) {
-        const thumb = page.baseBlob ?? (page.baseBlob = await drawn(await picture(page.base)));
+        const thumb = page.baseBlob ?? (page.baseBlob = await keptThumb(page.base));
         const { blob, width, height } = page.photo;
         list.push({ blob, width, height, corners: page.corners, rotation: page.rotation ?? 0,
           filter: page.filter ?? "auto", thumb });
@@ -374,45 +375,6 @@ async function restore() {
   }
   state.documents = documents;
   state.started = true; // these pages were taken: capturing had begun
-}
-
-/** An object URL's image, decoded (the page's CSP lets images, not fetch, read blob: URLs). */
-async function picture(url) {
-  const image = new Image();
-  image.src = url;
-  await image.decode();
-  return image;
-}
-
-/** An image as a JPEG blob, to keep. */
-function drawn(image) {
-  const canvas = canvasOf(image.naturalWidth, image.naturalHeight);
-  canvas.getContext("2d").drawImage(image, 0, 0);
-  return toBlob(canvas, 0.85);
-}
-
-function dropThumbs(page) {
-  if (page.thumb !== page.base) URL.revokeObjectURL(page.thumb);
-  URL.revokeObjectURL(page.base);
-}
-
-/** Turn the shown thumbnail by the page's rotation (the server turns the page itself). */
-async function showRotation(page) {
-  const previous = page.thumb;
-  if (!page.rotation) {
-    page.thumb = page.base;
-  } else {
-    const image = await picture(page.base);
-    const quarter = page.rotation % 180 !== 0;
-    const [w, h] = [image.naturalWidth, image.naturalHeight];
-    const canvas = canvasOf(quarter ? h : w, quarter ? w : h);
-    const context = canvas.getContext("2d");
-    context.translate(canvas.width / 2, canvas.height / 2);
-    context.rotate((page.rotation * Math.PI) / 180);
-    context.drawImage(image, -w / 2, -h / 2);
-    page.thumb = URL.createObjectURL(await toBlob(canvas, 0.85));
-  }
-  if (previous && previous !== page.base && previous !== page.thumb) URL.revokeObjectURL(previous);
 }
 
 /** A deleted page can be put back until the snackbar goes (or another page is deleted). */

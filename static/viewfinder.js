@@ -147,7 +147,7 @@ class Viewfinder {
 
   /** The current frame at full resolution, handed to the file input as a JPEG. */
   async take() {
-    if (this.taking || !this.stream) return;
+    if (this.taking || !this.stream || !this.video.videoWidth) return; // no frame yet
     this.taking = true;
     const canvas = canvasOf(this.video.videoWidth, this.video.videoHeight);
     canvas.getContext("2d").drawImage(this.video, 0, 0);

