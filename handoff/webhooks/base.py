@@ -68,6 +68,11 @@ class DeliveryQueue(abc.ABC):
         ``hold`` seconds (then due again, in case whoever claimed it died)."""
 
     @abc.abstractmethod
+    async def release(self, deliveries: list[Delivery], now: float) -> None:
+        """Give claimed deliveries back, due at once (their attempts were cut short by a
+        shutdown), so another process need not wait for the claims to lapse."""
+
+    @abc.abstractmethod
     async def save(self, delivery: Delivery) -> None:
         """Store the delivery after an attempt: pending ones are due at ``next_attempt_at``."""
 

@@ -28,6 +28,11 @@ class MemoryQueue(DeliveryQueue):
             claimed.append(self._by_tenant[tenant][delivery_id])
         return claimed
 
+    async def release(self, deliveries: list[Delivery], now: float) -> None:
+        for delivery in deliveries:
+            if delivery.id in self._due:
+                self._due[delivery.id] = (delivery.tenant, now)
+
     async def save(self, delivery: Delivery) -> None:
         self._by_tenant.setdefault(delivery.tenant, OrderedDict())[delivery.id] = delivery
         if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None:

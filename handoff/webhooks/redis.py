@@ -58,6 +58,11 @@ class RedisQueue(DeliveryQueue):
         return [Delivery.loads(raw) for raw in raws if raw is not None]
 
     @guarded
+    async def release(self, deliveries: list[Delivery], now: float) -> None:
+        if deliveries:  # XX: a delivery finished meanwhile (by anyone) stays out of the set
+            await self._redis.zadd(self._due, {d.id: now for d in deliveries}, xx=True)
+
+    @guarded
     async def save(self, delivery: Delivery) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             self._write(pipe, delivery)

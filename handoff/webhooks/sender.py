@@ -27,6 +27,8 @@ IN_FLIGHT = 8
 POLL = 1.0
 #: How much longer than the timeout a claim holds a delivery from other processes.
 HOLD_SLACK = 5.0
+#: How long a stop waits for the loop to finish its Redis call (then for a cancelled task).
+STOP_WAIT = 3.0
 #: Each retry's delay is its schedule entry times a random factor within ±JITTER.
 JITTER = 0.1
 
@@ -47,7 +49,7 @@ class Sender:
         self._timeout = timeout
         self._outcome = outcome
         self._wake = asyncio.Event()
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], Delivery] = {}
         self._queueing: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -89,27 +91,53 @@ class Sender:
         return again
 
     async def close(self) -> None:
-        # Queue what the store has announced, then stop; in-flight attempts are cut short
-        # (a claimed delivery falls due again once its hold lapses, for any process).
+        # Queue what the store has announced, then stop the loop. Attempts in flight are
+        # cut short and their deliveries handed back, due at once, for whichever process
+        # is up (if that fails, the claims lapse after their hold instead). Every wait is
+        # bounded: a task that does not take its cancellation cannot hold the shutdown.
         self._closed = True
         if self._queueing:
             await asyncio.wait(set(self._queueing), timeout=2.0)
-        tasks = [t for t in (self._loop_task, *self._in_flight) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._wake.set()
+        if self._loop_task is not None:
+            await self._stop(self._loop_task, patience=STOP_WAIT)
+        cut_short = [d for t, d in self._in_flight.items() if not t.done()]
+        for task in list(self._in_flight):
+            await self._stop(task, patience=0.0)
+        await self._hand_back(cut_short)
         if self._http is not None:
             await self._http.close()
 
+    @staticmethod
+    async def _stop(task: asyncio.Task[None], *, patience: float) -> None:
+        """Let ``task`` end on its own for ``patience`` seconds, then cancel it."""
+        if patience > 0:
+            await asyncio.wait({task}, timeout=patience)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_WAIT)
+        if task.done() and not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("the webhook sender stopped with an error: %r", exc)
+
+    async def _hand_back(self, deliveries: list[Delivery]) -> None:
+        if not deliveries:
+            return
+        try:
+            await self.queue.release(deliveries, time.time())
+        except Exception as exc:
+            log.warning("could not hand back %d webhook(s) in flight (%s); they fall due when "
+                        "their claims lapse", len(deliveries), exc)
+
     async def _run(self) -> None:
-        while True:
+        while not self._closed:
             delay = POLL
             free = IN_FLIGHT - len(self._in_flight)
             try:
                 if free > 0:
                     claimed = await self.queue.claim_due(time.time(), free, self._timeout + HOLD_SLACK)
+                    if self._closed:  # claimed while stopping: not ours to send any more
+                        await self._hand_back(claimed)
+                        return
                     for delivery in claimed:
                         self._spawn(delivery)
                     if len(claimed) < free and (due := await self.queue.next_due()) is not None:
@@ -118,6 +146,8 @@ class Sender:
                 raise
             except Exception as exc:  # Redis away: try again on the next round
                 log.warning("could not read the webhook queue (%s); retrying", exc)
+            if self._closed:
+                return
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
@@ -125,11 +155,11 @@ class Sender:
 
     def _spawn(self, delivery: Delivery) -> None:
         task = asyncio.create_task(self._deliver(delivery))
-        self._in_flight.add(task)
+        self._in_flight[task] = delivery
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
+        self._in_flight.pop(task, None)
         self._wake.set()  # a slot is free
 
     async def _deliver(self, delivery: Delivery) -> None:
