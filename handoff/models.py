@@ -69,6 +69,9 @@ class CreateSessionRequest(BaseModel):
         None, min_length=1, max_length=8, validate_default=True,
         description='Tesseract languages for ocr, default ["eng"]',
     )
+    include_strokes: bool = Field(
+        False, description="signature only: add strokes.json (the points as drawn) to the result"
+    )
     confirm_match: bool = Field(
         False,
         description="ask the phone to pick the session's match_number (shown by the desktop) "
@@ -115,6 +118,13 @@ class CreateSessionRequest(BaseModel):
                 f"'{value}' is not available for action_type '{action}': use one of {', '.join(allowed)}"
             )
         return fmt
+
+    @field_validator("include_strokes")
+    @classmethod
+    def _strokes_fit_action(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("action_type") not in (None, "signature"):
+            raise ValueError("include_strokes applies only to action_type 'signature'")
+        return value
 
     @field_validator("ocr")
     @classmethod
@@ -321,7 +331,13 @@ class SignatureStrokes(BaseModel):
 
     width: float = Field(gt=0, le=20000)
     height: float = Field(gt=0, le=20000)
-    strokes: list[list[list[float]]] = Field(max_length=2000)
+    strokes: list[list[list[float]]] = Field(
+        max_length=2000,
+        description="per stroke its points [x, y, t_ms, pressure] (pressure 0: not measured); "
+        "[x, y] points are accepted too",
+    )
+    pointer_type: str | None = Field(None, pattern=r"^[a-z]{1,16}$", description="touch, pen, mouse or mixed")
+    device_pixel_ratio: float | None = Field(None, gt=0, le=16)
 
     @field_validator("strokes")
     @classmethod

@@ -128,6 +128,7 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
         ocr_languages=tuple(spec.ocr_languages) if spec.ocr_languages else None,
         locale=spec.locale,
         match_number=new_match_number() if spec.confirm_match else None,
+        include_strokes=spec.include_strokes,
     )
 
 

@@ -199,11 +199,13 @@ async def test_cancel_keeps_its_reason_and_a_repeat_does_not_change_it(store):
     assert plain.cancel_reason is None
 
 
-async def test_a_match_number_given_on_create_is_kept(store):
-    session = await store.create(spec(match_number="47"))
-    assert session.match_number == "47"
-    assert (await store.get(session.id)).match_number == "47"
-    assert (await store.create(spec())).match_number is None
+async def test_a_match_number_and_include_strokes_given_on_create_are_kept(store):
+    session = await store.create(spec(match_number="47", include_strokes=True))
+    assert (session.match_number, session.include_strokes) == ("47", True)
+    stored = await store.get(session.id)
+    assert (stored.match_number, stored.include_strokes) == ("47", True)
+    plain = await store.get((await store.create(spec())).id)
+    assert (plain.match_number, plain.include_strokes) == (None, False)
 
 
 async def test_cancel_drops_the_files_and_repeating_it_is_harmless(store):
