@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -56,9 +57,10 @@ async def test_capture_shows_progress_and_saves_the_photo(
     )
     seen: list[str] = []
     url = (await line_with(process, "/s/", seen)).split()[-1]
-    code_line = await line_with(process, "No camera?", seen)  # the QR code came in between
-    assert any("▀" in line or "█" in line for line in seen)
-    assert f"Open {live_server.base_url}/c and type " in code_line
+    assert any("▀" in line or "█" in line for line in seen)  # the QR code came first
+    code_line = await line_with(process, "No camera?", seen)
+    assert re.fullmatch(rf"No camera\? Open {live_server.base_url}/c and type [0-9A-Z]{{4}}-[0-9A-Z]{{4}}\n",
+                        code_line)
     await line_with(process, "pending", seen)
     async with aiohttp.ClientSession() as phone:
         async with phone.get(url) as page:
@@ -95,6 +97,17 @@ async def test_interrupted_capture_cancels_its_session(
     assert "interrupted; the session was cancelled" in stderr.decode()
     async with HandoffClient(live_server.base_url, KEY_A) as api:
         assert [s.status for s in await api.list_sessions()] == ["cancelled"]
+
+
+async def test_capture_against_a_server_that_is_down_says_so_in_one_sentence(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{unused_port()}"
+    process = await start("-m", "handoff", "capture", "--url", url, "--api-key", KEY_A, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)  # after the client's retries
+    assert process.returncode == 1
+    assert stdout == b""
+    [line] = stderr.decode().splitlines()
+    assert line.startswith(f"handoff: cannot reach the server at {url} (")
+    assert line.endswith("is it running, and is the URL right?")
 
 
 async def test_capture_with_a_wrong_key_says_so_and_fails(
