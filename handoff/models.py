@@ -180,6 +180,9 @@ class ResultItem(BaseModel):
     sha256: str
     expires_at: datetime
     download_url: str
+    preview_url: str | None = Field(
+        None, description="PDF files only: a JPEG of the first page (GET, same credentials)"
+    )
 
 
 class ScanPage(BaseModel):
@@ -189,6 +192,7 @@ class ScanPage(BaseModel):
 
 class ScanDocument(BaseModel):
     pdf_url: str | None = None
+    pdf_preview_url: str | None = Field(None, description="with pdf_url: a JPEG of the PDF's first page")
     pages: list[ScanPage] | None = None
     text_url: str | None = Field(None, description="ocr with images output: the document's plain text")
     ocr: Literal["done", "failed"] | None = Field(None, description="sessions created with ocr: true")

@@ -24,7 +24,7 @@ async def test_single_mode_makes_one_pdf_with_pages_in_index_order(client):
     await accepted(client, token, plain(500, 300), page=0)
     assert (await finalize(client, token)).status == 200
     documents = (await scan_result(client, session))["documents"]
-    assert len(documents) == 1 and set(documents[0]) == {"pdf_url"}
+    assert len(documents) == 1 and set(documents[0]) == {"pdf_url", "pdf_preview_url"}
     content_type, pdf = await download(client, documents[0]["pdf_url"])
     assert content_type == "application/pdf"
     assert page_sizes(pdf) == [(500, 300), (300, 500)]
@@ -315,7 +315,7 @@ async def test_scan_result_has_the_go_shape_in_get_result_and_websocket(client):
     assert message["data"] == expected
     assert list(expected) == ["documents"] and len(expected["documents"]) == 2
     for document in expected["documents"]:
-        assert list(document) == ["pdf_url"]
+        assert list(document) == ["pdf_url", "pdf_preview_url"]  # the Go shape, and the preview
         assert document["pdf_url"].startswith(f"{BASE_URL}/api/v1/downloads/")
     poll = await client.get(f"/api/v1/sessions/{session['id']}/result", headers=A)
     body = await poll.json()
