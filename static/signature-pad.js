@@ -55,7 +55,6 @@ export function drawStroke(context, stroke) {
     const [toX, toY] = last ? [x, y] : [(x + stroke[i + 1][0]) / 2, (y + stroke[i + 1][1]) / 2];
     context.beginPath();
     context.moveTo(fromX, fromY);
-    if (i === 1 && !last) context.lineTo(x, y);
     context.quadraticCurveTo(x, y, toX, toY);
     context.lineWidth = (widths[i - 1] + widths[i]) / 2;
     context.stroke();

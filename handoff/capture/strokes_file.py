@@ -12,6 +12,8 @@ from ..domain import NewFile
 from ..models import SignatureStrokes
 
 FORMAT = "handoff-strokes/1"
+#: X and Y coordinates (CSS px), time T (ms since the first point), tip force F (0 to 1).
+CHANNELS = ("X", "Y", "T", "F")
 
 
 def strokes_file(pad: SignatureStrokes) -> NewFile:
@@ -26,7 +28,8 @@ def strokes_file(pad: SignatureStrokes) -> NewFile:
         "pad": {"width": pad.width, "height": pad.height, "unit": "css_px"},
         "device_pixel_ratio": pad.device_pixel_ratio,
         "pointer_type": pad.pointer_type,
-        "channels": ["x", "y", "t_ms", "pressure"],
+        # Each point's values, named as ISO/IEC 19794-7 names its channels.
+        "channels": list(CHANNELS),
         "strokes": strokes,
     }
     data = json.dumps(document, separators=(",", ":")).encode()

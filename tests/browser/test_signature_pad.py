@@ -1,8 +1,11 @@
 """The signature pad: its size, its ink kept through a rotation, and the server drawing what it drew."""
 
 import json
+from base64 import b64decode
 
+import numpy as np
 import pytest
+from PIL import Image, ImageFilter
 from playwright.async_api import expect
 
 from handoff.capture import pen
@@ -18,6 +21,20 @@ INK_SHARE = """(canvas) => {
   for (let i = 3; i < data.length; i += 4) if (data[i] > 127) inked += 1;
   return inked / (canvas.width * canvas.height);
 }"""
+
+
+#: True once the pad's canvas matches its box on the screen: the pad has resized and redrawn.
+FITS = """() => {
+  const canvas = document.getElementById("pad");
+  const box = canvas.getBoundingClientRect();
+  return canvas.width === Math.round(box.width * devicePixelRatio)
+    && canvas.height === Math.round(box.height * devicePixelRatio);
+}"""
+
+
+async def pad_redrawn(page):
+    """After a resize or rotation: wait for the pad's ResizeObserver to have redrawn it."""
+    await page.wait_for_function(FITS)
 
 
 async def open_pad(browser, server, size):
@@ -40,7 +57,7 @@ async def test_the_pad_takes_45_percent_upright_and_most_of_the_height_turned(
     assert send["y"] + send["height"] <= height  # Send still on screen
     await screenshot(page, f"signature-pad-{width}x{height}", full_page=False)
     await page.set_viewport_size({"width": height, "height": width})
-    await page.wait_for_timeout(200)
+    await pad_redrawn(page)
     assert (await pad.bounding_box())["height"] >= 0.55 * width
     await screenshot(page, f"signature-pad-{height}x{width}", full_page=False)
     await context.close()
@@ -53,12 +70,12 @@ async def test_the_drawing_survives_a_rotation(live_server, browser, screenshot)
     before = await pad.evaluate(INK_SHARE)
     assert before > 0.005
     await page.set_viewport_size({"width": 667, "height": 375})
-    await page.wait_for_timeout(300)
+    await pad_redrawn(page)
     await expect(page.get_by_role("button", name="Send")).to_be_enabled()
     # The drawing is scaled to fit the wider, lower pad: less of the canvas, all of the ink.
     assert await pad.evaluate(INK_SHARE) > 0.25 * before
     await page.set_viewport_size({"width": 375, "height": 667})
-    await page.wait_for_timeout(300)
+    await pad_redrawn(page)
     assert await pad.evaluate(INK_SHARE) == pytest.approx(before, rel=0.15)
     await screenshot(page, "signature-after-rotations", full_page=False)
     await context.close()
@@ -79,6 +96,19 @@ async def test_a_signature_too_small_says_why_send_is_off(live_server, browser, 
     await context.close()
 
 
+def ink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Where ``image`` has ink (alpha over half), at ``size``: a 1-bit mask."""
+    alpha = image.getchannel("A").resize(size, Image.Resampling.BOX)
+    return alpha.point(lambda a: 255 if a > 127 else 0)
+
+
+def covered(mask: Image.Image, other: Image.Image, reach: int = 2) -> float:
+    """The share of ``mask``'s ink that lies within ``reach`` pixels of ``other``'s."""
+    near = np.asarray(other.filter(ImageFilter.MaxFilter(2 * reach + 1))) > 0
+    inked = np.asarray(mask) > 0
+    return float((inked & near).sum() / inked.sum())
+
+
 async def test_the_server_draws_the_ink_the_phone_drew(start_server, desktop, phone, screenshot):
     flow = await open_flow(start_server, desktop, phone, "signature", "png")
     page = flow.phone
@@ -97,6 +127,7 @@ async def test_the_server_draws_the_ink_the_phone_drew(start_server, desktop, ph
     await touch_stroke(page, slow)
     await touch_stroke(page, fast)
     phone_share = await pad.evaluate(INK_SHARE)
+    canvas = open_image(b64decode((await pad.evaluate("(c) => c.toDataURL('image/png')")).split(",")[1]))
     # The server's width model is the pad's own, point for point.
     module_widths = await page.evaluate("""async () => {
       const { strokeWidths } = await import("/static/signature-pad.js");
@@ -114,8 +145,17 @@ async def test_the_server_draws_the_ink_the_phone_drew(start_server, desktop, ph
     image = open_image(data)
     alpha = image.getchannel("A")
     server_share = sum(alpha.histogram()[128:]) / (image.width * image.height)
+    # As much ink, within a fifth ...
     assert server_share == pytest.approx(phone_share, rel=0.2), (server_share, phone_share)
+    # ... in the same places: each drawing's ink lies along the other's, to 2 px of the PNG.
+    phone_ink, server_ink = ink(canvas, image.size), ink(image, image.size)
+    assert covered(phone_ink, server_ink) > 0.97
+    assert covered(server_ink, phone_ink) > 0.97
     assert all(len(point) == 4 for stroke in sent[0]["strokes"] for point in stroke)
     assert sent[0]["pointer_type"] == "touch" and sent[0]["device_pixel_ratio"] == 3
     image.save(SCREENSHOTS / "signature-ink-server.png")  # to look at beside signature-ink-phone
+    side_by_side = Image.new("RGBA", (image.width * 2 + 20, image.height), "white")
+    side_by_side.alpha_composite(canvas.resize(image.size, Image.Resampling.BOX))
+    side_by_side.alpha_composite(image, (image.width + 20, 0))
+    side_by_side.save(SCREENSHOTS / "signature-ink-side-by-side.png")  # phone left, server right
     assert flow.errors == [], json.dumps(flow.errors)

@@ -31,7 +31,7 @@ async def test_include_strokes_adds_strokes_json_beside_the_picture(client):
     assert document["format"] == "handoff-strokes/1"
     assert document["pad"] == {"width": 400, "height": 200, "unit": "css_px"}
     assert (document["device_pixel_ratio"], document["pointer_type"]) == (3, "pen")
-    assert document["channels"] == ["x", "y", "t_ms", "pressure"]
+    assert document["channels"] == ["X", "Y", "T", "F"]  # ISO/IEC 19794-7's channel names
     [stroke] = document["strokes"]
     assert stroke["points"] == pad_body()["strokes"][0]
 
