@@ -220,6 +220,9 @@ class SessionOut(BaseModel):
     document_mode: DocumentMode | None = None
     scan_output_format: ScanOutputFormat | None = None
     scan_result: ScanResult | None = None
+    scan_pages: int | None = Field(
+        None, description="scan sessions: pages the phone has sent so far (each one a new version)"
+    )
     opened_at: datetime | None = None
     expires_at: datetime
     version: int

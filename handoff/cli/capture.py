@@ -67,8 +67,15 @@ async def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             if isinstance(state, SessionOut) and state.short_code:
                 say(f"No camera? Open {state.short_code_url} and type {state.short_code}")
             async with asyncio.timeout(args.timeout):
+                said: tuple[str, int] | None = None
                 async for event in session.events():
-                    say(f"{datetime.now():%H:%M:%S}  {event.status:<15} {PROGRESS[event.status]}")
+                    pages = event.session.scan_pages if isinstance(event.session, SessionOut) else None
+                    if said is not None and said[0] == event.status:
+                        # The status is the same: a scan's page arrived (or the phone started over).
+                        say(f"{datetime.now():%H:%M:%S}  {'':<15} {pages_said(pages or 0)}")
+                    else:
+                        say(f"{datetime.now():%H:%M:%S}  {event.status:<15} {PROGRESS[event.status]}")
+                    said = (event.status, pages or 0)
             state = session.state
             if not isinstance(state, SessionOut) or state.status != "completed":
                 return 1
@@ -94,6 +101,12 @@ async def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         except HandoffClientError as exc:
             print(f"handoff: {exc}", file=sys.stderr, flush=True)
             return 1
+
+
+def pages_said(pages: int) -> str:
+    if pages == 0:
+        return "the phone dropped its pages and starts again"
+    return "1 page received" if pages == 1 else f"{pages} pages received"
 
 
 def _reason(exc: BaseException) -> str:

@@ -119,6 +119,9 @@ class Session:
     include_strokes: bool = False
     #: Why a cancelled session was cancelled, when not by the desktop (``match_failed``).
     cancel_reason: str | None = None
+    #: Scan sessions: the pages the phone has sent so far (each one is a new version,
+    #: pushed to subscribers but not to change listeners: the status is the same).
+    scan_pages: int = 0
 
     @property
     def expires_at(self) -> float:

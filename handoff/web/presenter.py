@@ -136,6 +136,7 @@ class Presenter:
                 session.output_format if session.action_type == "scan" else None  # type: ignore[arg-type]
             ),
             scan_result=self.scan_result(session) if completed else None,
+            scan_pages=session.scan_pages if session.action_type == "scan" else None,
             opened_at=rfc3339(session.opened_at) if session.opened_at else None,
             expires_at=rfc3339(session.expires_at),
             version=session.version,

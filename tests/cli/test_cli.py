@@ -83,6 +83,32 @@ async def test_capture_shows_progress_and_saves_the_photo(
     assert f"saved {saved} ({saved.stat().st_size} bytes, image/png)" in seen[-1]
 
 
+async def test_a_multi_page_scan_shows_each_page_as_it_arrives(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    process = await start(
+        "-m", "handoff", "capture", "--url", live_server.base_url, "--action", "scan",
+        "--format", "pdf", "--out", str(tmp_path), cwd=tmp_path, HANDOFF_API_KEY=KEY_A,
+    )
+    seen: list[str] = []
+    url = (await line_with(process, "/s/", seen)).split()[-1]
+    await line_with(process, "pending", seen)
+    async with aiohttp.ClientSession() as phone:
+        for page in range(3):
+            form = aiohttp.FormData()
+            form.add_field("file", jpeg(300, 400), filename="p.jpg", content_type="image/jpeg")
+            form.add_field("page_index", str(page))
+            async with phone.post(url + "/scan/upload", data=form) as sent:
+                assert sent.status == 200, await sent.text()
+            said = "1 page received" if page == 0 else f"{page + 1} pages received"
+            await line_with(process, said, seen)
+        async with phone.post(url + "/scan/finalize") as done:
+            assert done.status == 200
+    await line_with(process, "saved", seen)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    assert re.search(r"saved .+\.pdf \(\d+ bytes, application/pdf\)", seen[-1])
+
+
 async def test_interrupted_capture_cancels_its_session(
     live_server: LiveServer, tmp_path: Path
 ) -> None:

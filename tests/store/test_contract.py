@@ -343,6 +343,21 @@ async def test_scan_pages_are_held_replaced_grouped_and_ordered(store):
     assert await store.scan_pages(session.id) == []
 
 
+async def test_each_page_held_is_a_new_version_a_subscriber_sees(store):
+    session = await store.create(spec(action_type="scan", output_format="pdf"))
+    async with store.subscribe(session.id) as events:
+        await store.put_scan_page(session.id, 0, 0, b"p0", max_pages=5)
+        await store.put_scan_page(session.id, 0, 1, b"p1", max_pages=5)
+        await store.put_scan_page(session.id, 0, 1, b"p1 again", max_pages=5)  # still two
+        await store.clear_scan_pages(session.id)
+        seen = [await next_event(events) for _ in range(3)]
+    assert [(e.version, e.status, e.record.scan_pages) for e in seen] == [
+        (2, Status.PENDING, 1), (3, Status.PENDING, 2), (4, Status.PENDING, 0)
+    ]
+    current = await store.get(session.id)
+    assert isinstance(current, Session) and (current.version, current.scan_pages) == (4, 0)
+
+
 async def test_a_page_past_the_limit_is_refused_but_a_retake_is_not(store):
     session = await store.create(spec(action_type="scan", output_format="pdf"))
     await store.put_scan_page(session.id, 0, 0, b"a", max_pages=1)

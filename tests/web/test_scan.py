@@ -286,7 +286,8 @@ async def test_racing_finalizes_complete_once(client):
     responses = await asyncio.gather(*(finalize(client, token) for _ in range(3)))
     assert sorted(r.status for r in responses) == [200, 409, 409]
     state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
-    assert state["version"] == 2 and len(state["result"]) == 1  # pending, then completed once
+    # pending, a version per page sent, then completed once
+    assert state["version"] == 1 + 3 + 1 and len(state["result"]) == 1
 
 
 async def test_clearing_pages_lets_the_phone_send_afresh(client):
@@ -308,8 +309,10 @@ async def test_scan_result_has_the_go_shape_in_get_result_and_websocket(client):
     await accepted(client, token, plain(200, 300), document=0)
     await accepted(client, token, plain(200, 300), document=1)
     await finalize(client, token)
+    pages = [await ws.receive_json() for _ in range(2)]  # one update per page sent
     message = await ws.receive_json()
     await ws.close()
+    assert [(m["status"], m["session"]["scan_pages"]) for m in pages] == [("pending", 1), ("pending", 2)]
     assert message["type"] == "completed" and message["status"] == "completed"
     expected = await scan_result(client, session)
     assert message["data"] == expected
