@@ -23,8 +23,8 @@ DEFAULT_WIDTH = 480
 MAX_ASPECT = 2
 JPEG_QUALITY = 82
 
-# PDFium keeps global state and is not thread-safe: whichever pool thread runs a
-# preview, only one is inside the library at a time.
+# PDFium keeps global state and is not thread-safe: whichever thread runs a preview
+# (the server gives them a thread of their own), only one is inside the library at a time.
 _pdfium = threading.Lock()
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ..capture import pdf_preview
 from ..errors import BadRequest, Conflict, NotFound
-from ..keys import executor_key, store_key
+from ..keys import pdf_executor_key, store_key
 from .api import file_of
 
 
@@ -31,7 +31,7 @@ async def download_preview(request: web.Request) -> web.Response:
         )
     loop = asyncio.get_running_loop()
     preview = await loop.run_in_executor(
-        request.app[executor_key], pdf_preview.first_page, data, width
+        request.app[pdf_executor_key], pdf_preview.first_page, data, width
     )
     return web.Response(
         body=preview.jpeg,

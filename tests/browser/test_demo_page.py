@@ -9,6 +9,7 @@ from playwright.async_api import expect
 
 from ..media import jpeg
 from .demo_steps import WAIT_MS, start_demo_session, wait_for_status, watch_errors
+from .test_accessibility import problems
 
 
 async def send_photo(link: str) -> None:
@@ -157,5 +158,6 @@ async def test_a_scanned_pdf_shows_its_first_page(start_server, desktop, screens
     # The page drawn is the first one, with its lines of text (the second is blank).
     assert await page.evaluate("(img) => img.complete && img.naturalWidth") == 480
     assert 0.05 < await page.evaluate(DARK_SHARE) < 0.5
+    assert await problems(demo, "demo pdf preview") == []  # axe: the preview is labelled, text readable
     await screenshot(demo, "demo-pdf-preview")
     assert errors == [], errors

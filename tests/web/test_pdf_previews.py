@@ -1,5 +1,6 @@
 """First-page previews of PDF results: made from the real scan, photo and signature PDFs."""
 
+import asyncio
 import io
 
 import pytest
@@ -157,3 +158,11 @@ async def test_the_preview_lasts_as_long_as_the_file_not_the_session(make_client
     response = await preview(client, item)
     assert response.status == 200
     assert response.headers["X-Page-Count"] == "1"
+
+
+async def test_previews_asked_for_at_once_are_each_right(client):
+    dark = await scanned_pdf(client, colors=("#202020",))
+    light = await scanned_pdf(client, colors=("#f4f4f4",))
+    responses = await asyncio.gather(*(preview(client, item) for item in [dark, light] * 4))
+    means = [ImageStat.Stat(picture(await r.read()).convert("L")).mean[0] for r in responses]
+    assert [mean < 128 for mean in means] == [True, False] * 4
