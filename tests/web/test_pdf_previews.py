@@ -166,3 +166,12 @@ async def test_previews_asked_for_at_once_are_each_right(client):
     responses = await asyncio.gather(*(preview(client, item) for item in [dark, light] * 4))
     means = [ImageStat.Stat(picture(await r.read()).convert("L")).mean[0] for r in responses]
     assert [mean < 128 for mean in means] == [True, False] * 4
+
+
+async def test_a_pdf_kept_in_redis_previews_too(make_client, redis_server, redis_prefix):
+    client = await make_client(redis_url=redis_server.url, redis_prefix=redis_prefix)
+    item = await scanned_pdf(client)
+    response = await preview(client, item)
+    assert response.status == 200
+    assert response.headers["X-Page-Count"] == "3"
+    assert ImageStat.Stat(picture(await response.read()).convert("L")).mean[0] < 80

@@ -351,3 +351,28 @@ async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
         while (await asyncio.wait_for(events.get(), 5)).status != "expired":
             pass
     assert await store.scan_pages(expiring["id"]) == []
+
+
+async def test_the_session_counts_the_pages_sent_so_far(client):
+    session, token = await new_scan(client)
+    assert session["scan_pages"] == 0
+    await accepted(client, token, plain(200, 300), page=0)
+    await accepted(client, token, plain(200, 300), page=1)
+    await accepted(client, token, plain(200, 300), page=1)  # a retake
+    state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
+    assert (state["scan_pages"], state["version"], state["status"]) == (2, 3, "pending")
+    assert (await client.delete(f"/s/{token}/scan/pages")).status == 204
+    state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
+    assert state["scan_pages"] == 0
+
+
+async def test_a_long_poll_wakes_when_a_page_arrives(client):
+    session, token = await new_scan(client)
+    waiting = asyncio.create_task(client.get(
+        f"/api/v1/sessions/{session['id']}", params={"wait": "30"},
+        headers={**A, "If-None-Match": '"1"'},
+    ))
+    await accepted(client, token, plain(200, 300), page=0)
+    answer = await waiting
+    assert answer.status == 200
+    assert (await answer.json())["scan_pages"] == 1
