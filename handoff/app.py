@@ -22,6 +22,7 @@ from .keys import (
     tenants_key,
     webhooks_key,
     ocr_executor_key,
+    pdf_executor_key,
     ocr_languages_key,
     presenter_key,
     settings_key,
@@ -120,7 +121,9 @@ async def _executor_ctx(app: web.Application) -> AsyncIterator[None]:
     # Two workers: enough to use both cores, few enough that several large photos
     # cannot hold every decoded image in memory at once.
     app[executor_key] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="handoff-image")
+    app[pdf_executor_key] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-pdf")
     yield
+    app[pdf_executor_key].shutdown(wait=True, cancel_futures=True)
     app[executor_key].shutdown(wait=True, cancel_futures=True)
 
 

@@ -24,6 +24,9 @@ store_key = web.AppKey("store", SessionStore)
 executor_key = web.AppKey("executor", ThreadPoolExecutor)
 #: A separate small pool for OCR, so reading text cannot hold up page uploads.
 ocr_executor_key = web.AppKey("ocr_executor", ThreadPoolExecutor)
+#: One thread for PDFium (PDF previews): the library is not thread-safe, and previews
+#: then never hold up the image pool's uploads.
+pdf_executor_key = web.AppKey("pdf_executor", ThreadPoolExecutor)
 #: The languages Tesseract can read on this machine (empty: no OCR), found at startup.
 ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

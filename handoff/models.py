@@ -69,6 +69,9 @@ class CreateSessionRequest(BaseModel):
         None, min_length=1, max_length=8, validate_default=True,
         description='Tesseract languages for ocr, default ["eng"]',
     )
+    include_strokes: bool = Field(
+        False, description="signature only: add strokes.json (the points as drawn) to the result"
+    )
     confirm_match: bool = Field(
         False,
         description="ask the phone to pick the session's match_number (shown by the desktop) "
@@ -115,6 +118,13 @@ class CreateSessionRequest(BaseModel):
                 f"'{value}' is not available for action_type '{action}': use one of {', '.join(allowed)}"
             )
         return fmt
+
+    @field_validator("include_strokes")
+    @classmethod
+    def _strokes_fit_action(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("action_type") not in (None, "signature"):
+            raise ValueError("include_strokes applies only to action_type 'signature'")
+        return value
 
     @field_validator("ocr")
     @classmethod
@@ -170,6 +180,9 @@ class ResultItem(BaseModel):
     sha256: str
     expires_at: datetime
     download_url: str
+    preview_url: str | None = Field(
+        None, description="PDF files only: a JPEG of the first page (GET, same credentials)"
+    )
 
 
 class ScanPage(BaseModel):
@@ -179,6 +192,7 @@ class ScanPage(BaseModel):
 
 class ScanDocument(BaseModel):
     pdf_url: str | None = None
+    pdf_preview_url: str | None = Field(None, description="with pdf_url: a JPEG of the PDF's first page")
     pages: list[ScanPage] | None = None
     text_url: str | None = Field(None, description="ocr with images output: the document's plain text")
     ocr: Literal["done", "failed"] | None = Field(None, description="sessions created with ocr: true")
@@ -206,6 +220,9 @@ class SessionOut(BaseModel):
     document_mode: DocumentMode | None = None
     scan_output_format: ScanOutputFormat | None = None
     scan_result: ScanResult | None = None
+    scan_pages: int | None = Field(
+        None, description="scan sessions: pages the phone has sent so far (each one a new version)"
+    )
     opened_at: datetime | None = None
     expires_at: datetime
     version: int
@@ -321,7 +338,13 @@ class SignatureStrokes(BaseModel):
 
     width: float = Field(gt=0, le=20000)
     height: float = Field(gt=0, le=20000)
-    strokes: list[list[list[float]]] = Field(max_length=2000)
+    strokes: list[list[list[float]]] = Field(
+        max_length=2000,
+        description="per stroke its points [x, y, t_ms, pressure] (pressure 0: not measured); "
+        "[x, y] points are accepted too",
+    )
+    pointer_type: str | None = Field(None, pattern=r"^[a-z]{1,16}$", description="touch, pen, mouse or mixed")
+    device_pixel_ratio: float | None = Field(None, gt=0, le=16)
 
     @field_validator("strokes")
     @classmethod

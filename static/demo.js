@@ -56,11 +56,34 @@ function showStartError(message) {
   startError.hidden = false;
 }
 
-/** A download link on this page's origin, carrying the session's client secret. */
-function downloadHref(item) {
-  const url = new URL(new URL(item.download_url).pathname, window.location.href);
+/** A link to one of the session's files on this page's origin, carrying its client secret. */
+function fileHref(absolute) {
+  const url = new URL(new URL(absolute).pathname, window.location.href);
   url.searchParams.set("client_secret", current.secret);
   return url.pathname + url.search;
+}
+
+/** The first page of a PDF, drawn by the server, and how many pages follow it. */
+async function showPreview(box, item) {
+  const note = element("p", { class: "document-note" }, "Loading the first page…");
+  box.append(note);
+  let answer;
+  try {
+    answer = await fetch(fileHref(item.preview_url));
+  } catch {
+    answer = null;
+  }
+  if (!answer || !answer.ok) {
+    note.textContent = "No preview: download the PDF to see it.";
+    return;
+  }
+  const pages = Number(answer.headers.get("X-Page-Count")) || 1;
+  const src = URL.createObjectURL(await answer.blob());
+  const page = element("img", { src, class: "result__media result__page",
+    alt: `First page of ${item.filename}` });
+  page.addEventListener("load", () => URL.revokeObjectURL(src), { once: true });
+  note.textContent = pages === 1 ? "The PDF's only page." : `Page 1 of ${pages}.`;
+  box.replaceChildren(page, note);
 }
 
 function formatTime(date) {
@@ -130,15 +153,18 @@ function showResult(session) {
   const items = session.result || [];
   resultBox.replaceChildren();
   for (const item of items) {
-    const href = downloadHref(item);
+    const href = fileHref(item.download_url);
     const media = item.content_type.startsWith("image/")
       ? element("img", { src: href, alt: `Result: ${item.filename}`, class: "result__media" })
       : element("div", { class: "result__document" });
-    if (!item.content_type.startsWith("image/")) {
+    if (item.preview_url) {
+      showPreview(media, item);
+    } else if (!item.content_type.startsWith("image/")) {
       media.append(
-        element("div", { class: "document", role: "img", "aria-label": item.filename }, "PDF"),
-        // A first-page preview needs a PDF renderer; the page loads nothing from elsewhere.
-        element("p", { class: "document-note" }, "No preview: download the PDF to see it."),
+        // strokes.json, a scan's text: their kind, from the name.
+        element("div", { class: "document", role: "img", "aria-label": item.filename },
+          item.filename.split(".").pop().toUpperCase()),
+        element("p", { class: "document-note" }, "No preview: download the file to see it."),
       );
     }
     const facts = element("dl", { class: "result__facts" });

@@ -1,8 +1,10 @@
 // A signature pad: pointer strokes (mouse, touch, pen) drawn as smooth curves whose
 // width follows speed and pen pressure, kept as data so any resize redraws them.
 //
-// Points are [x, y, t] (+ pressure for pens) in "drawing" pixels: the pad's CSS
-// size when the first stroke began. After a resize or rotation the drawing is
+// Points are [x, y, t, pressure] in "drawing" pixels: the pad's CSS size when the
+// first stroke began; t in milliseconds since the signature's first point, pressure
+// from 0 to 1 (0: the device does not measure it, as for fingers and mice). The
+// server replays strokeWidths (handoff/capture/pen.py) on them: keep the two alike. After a resize or rotation the drawing is
 // scaled uniformly to fit the new pad, and new points are mapped back, so the
 // strokes sent stay in one coordinate system with the width and height sent.
 // Ink drawn beyond the first size (more room after turning the phone) widens
@@ -28,7 +30,7 @@ export function strokeWidths(stroke) {
       const speed = Math.hypot(x - px, y - py) / Math.max(1, t - pt);
       target = MAX_WIDTH - (MAX_WIDTH - MIN_WIDTH) * Math.min(1, speed / FAST);
     }
-    if (pressure !== undefined) target *= 0.4 + 1.2 * pressure;
+    if (pressure > 0) target *= 0.4 + 1.2 * Math.min(pressure, 1);
     width = i === 0 ? target : WIDTH_SMOOTHING * width + (1 - WIDTH_SMOOTHING) * target;
     widths.push(width);
   }
@@ -53,7 +55,6 @@ export function drawStroke(context, stroke) {
     const [toX, toY] = last ? [x, y] : [(x + stroke[i + 1][0]) / 2, (y + stroke[i + 1][1]) / 2];
     context.beginPath();
     context.moveTo(fromX, fromY);
-    if (i === 1 && !last) context.lineTo(x, y);
     context.quadraticCurveTo(x, y, toX, toY);
     context.lineWidth = (widths[i - 1] + widths[i]) / 2;
     context.stroke();
@@ -68,7 +69,11 @@ export class SignaturePad {
     this.context = canvas.getContext("2d");
     this.onChange = onChange;
     this.strokes = [];
+    /** The pointer type ("touch", "pen", "mouse") of each stroke, beside it. */
+    this.types = [];
     this.undone = [];
+    /** event.timeStamp of the signature's first point: times are sent from there. */
+    this.start = null;
     this.current = null;
     this.size = null; // drawing size {width, height}, fixed by the first stroke
     this.scale = 1;
@@ -126,9 +131,9 @@ export class SignaturePad {
     // Pointer capture reports moves outside the pad too: keep them on its edge.
     const x = clamp(event.clientX - box.left, 0, box.width) / this.scale;
     const y = clamp(event.clientY - box.top, 0, box.height) / this.scale;
-    const point = [round(x), round(y), Math.round(event.timeStamp)];
-    if (event.pointerType === "pen" && event.pressure > 0) point.push(round(event.pressure, 1000));
-    return point;
+    if (this.start === null) this.start = event.timeStamp;
+    const pressure = event.pointerType === "pen" && event.pressure > 0 ? round(event.pressure, 1000) : 0;
+    return [round(x), round(y), Math.round(event.timeStamp - this.start), pressure];
   }
 
   listen() {
@@ -143,6 +148,7 @@ export class SignaturePad {
       }
       this.current = { id: event.pointerId, points: [this.point(event)] };
       this.strokes.push(this.current.points);
+      this.types.push(event.pointerType || "mouse");
       this.undone = [];
       this.redraw();
       this.onChange(this);
@@ -187,24 +193,29 @@ export class SignaturePad {
 
   undo() {
     if (!this.canUndo) return;
-    this.undone.push(this.strokes.pop());
+    this.undone.push([this.strokes.pop(), this.types.pop()]);
     this.changed();
   }
 
   redo() {
     if (!this.canRedo) return;
-    this.strokes.push(this.undone.pop());
+    const [stroke, type] = this.undone.pop();
+    this.strokes.push(stroke);
+    this.types.push(type);
     this.changed();
   }
 
   /** Clear keeps the strokes on the redo stack, so Redo brings them back one by one. */
   clear() {
-    while (this.strokes.length) this.undone.push(this.strokes.pop());
+    while (this.strokes.length) this.undone.push([this.strokes.pop(), this.types.pop()]);
     this.changed();
   }
 
   changed() {
-    if (this.strokes.length === 0 && this.undone.length === 0) this.size = null;
+    if (this.strokes.length === 0 && this.undone.length === 0) {
+      this.size = null;
+      this.start = null;
+    }
     this.fit();
     this.redraw();
     this.onChange(this);
@@ -213,7 +224,12 @@ export class SignaturePad {
   /** The body for ``POST /s/{token}/result``. */
   toJSON() {
     const area = this.area() || this.cssSize;
-    return { width: round(area.width), height: round(area.height), strokes: this.strokes };
+    const types = new Set(this.types);
+    return {
+      width: round(area.width), height: round(area.height), strokes: this.strokes,
+      pointer_type: types.size === 1 ? [...types][0] : "mixed",
+      device_pixel_ratio: this.ratio,
+    };
   }
 }
 

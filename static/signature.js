@@ -9,10 +9,15 @@ const undoButton = document.getElementById("undo");
 const redoButton = document.getElementById("redo");
 const clearButton = document.getElementById("clear");
 const sendButton = document.getElementById("send");
+const sendHint = document.getElementById("send-hint");
 let sending = false;
 
 function update(pad) {
   placeholder.hidden = !pad.isEmpty;
+  // Send waits for a signature the server accepts; say why while what is drawn falls short.
+  const tooSmall = !pad.isEmpty && !pad.isSignature && !pad.current;
+  sendHint.textContent = tooSmall ? gettext("Send is off: the signature is too small. Sign across the pad.") : "";
+  sendHint.hidden = !tooSmall;
   undoButton.disabled = sending || !pad.canUndo;
   redoButton.disabled = sending || !pad.canRedo;
   clearButton.disabled = sending || pad.isEmpty;

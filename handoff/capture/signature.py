@@ -2,6 +2,9 @@
 
 Strokes are smoothed with quadratic curves through the midpoints of
 consecutive points, so the result is a smooth line rather than a polyline.
+Points that carry their time (``[x, y, t, pressure]``) are drawn as the pad
+drew them, thick where the finger slowed or the pen pressed (:mod:`.pen`);
+older ``[x, y]`` points get one width throughout.
 Raster output covers the pad's whole area at twice its size, drawn
 supersampled and scaled down for anti-aliased edges. What rendering costs
 depends on the pad's size alone: points must lie on the pad, the ink may be
@@ -17,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import Unprocessable
-from . import ink
+from . import ink, pen
 from .photo import flatten, page_layout
 from ..models import SignatureStrokes
 from ..domain import NewFile
@@ -54,6 +57,8 @@ def render_signature(pad: SignatureStrokes, output_format: str) -> NewFile:
     """Check the strokes and render them in the requested format."""
     strokes = ink.Strokes.of(pad.strokes)
     check_strokes(pad.width, pad.height, strokes)
+    if pen.has_timing(pad.strokes):
+        strokes = ink.Strokes(strokes.points, strokes.ids, pen.widths([s for s in pad.strokes if s]))
     if output_format == "svg":
         data = render_svg(pad.width, pad.height, strokes).encode()
     else:
@@ -115,14 +120,37 @@ def smooth_path(stroke: list[Point]) -> list[tuple[str, list[Point]]]:
     return commands
 
 
-def render_svg(width: float, height: float, strokes: ink.Strokes) -> str:
+def _variable_paths(strokes: ink.Strokes) -> list[str]:
+    """One ``<path>`` per run of curves drawn at the same width (to a quarter pixel)."""
     paths = []
-    for stroke in strokes.thinned(strokes.step(SVG_STEP)).split():
-        d = " ".join(
-            command + " " + " ".join(f"{x:.2f} {y:.2f}" for x, y in points)
-            for command, points in smooth_path(stroke.tolist())
-        )
-        paths.append(f'<path d="{d}"/>')
+    for stroke, widths in zip(strokes.split(), strokes.split_widths()):
+        commands = smooth_path(stroke.tolist())
+        w = widths.tolist()
+        # Command k (after the first M) leaves from point k - 1: the pad's mean of its two points.
+        sizes = [round((w[max(0, k - 2)] + w[k - 1]) / 2 * 4) / 4 for k in range(1, len(commands))]
+        start = commands[0][1][0]
+        run: list[str] = []
+        for k, (command, points) in enumerate(commands[1:]):
+            run.append(command + " " + " ".join(f"{x:.2f} {y:.2f}" for x, y in points))
+            if k + 1 == len(sizes) or sizes[k + 1] != sizes[k]:
+                d = f"M {start[0]:.2f} {start[1]:.2f} " + " ".join(run)
+                paths.append(f'<path stroke-width="{sizes[k]:g}" d="{d}"/>')
+                start, run = points[-1], []
+    return paths
+
+
+def render_svg(width: float, height: float, strokes: ink.Strokes) -> str:
+    thinned = strokes.thinned(strokes.step(SVG_STEP))
+    if thinned.widths is not None:
+        paths = _variable_paths(thinned)
+    else:
+        paths = []
+        for stroke in thinned.split():
+            d = " ".join(
+                command + " " + " ".join(f"{x:.2f} {y:.2f}" for x, y in points)
+                for command, points in smooth_path(stroke.tolist())
+            )
+            paths.append(f'<path d="{d}"/>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
         f'viewBox="0 0 {width:g} {height:g}">'
@@ -142,8 +170,12 @@ def render_raster(width: float, height: float, strokes: ink.Strokes) -> Image.Im
     """Black ink on transparency, the pad's whole area at ``RASTER_SCALE``."""
     size, scale = raster_size(width, height)
     big = SUPERSAMPLE * scale
-    line = max(1, round(stroke_width(width, height) * big))
-    mask = ink.draw((size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), strokes.scaled(big), line)
+    canvas = (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE)
+    if strokes.widths is not None:
+        mask = ink.draw_variable(canvas, strokes.scaled(big))
+    else:
+        line = max(1, round(stroke_width(width, height) * big))
+        mask = ink.draw(canvas, strokes.scaled(big), line)
     # Averaging each square of samples gives every pixel the share of it the ink covers.
     alpha = mask.reduce(SUPERSAMPLE)
     image = Image.new("RGBA", size, INK)

@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-import segno
 
 from ..client import HandoffClient, HandoffClientError, ResultItem, Session, SessionOut
+from ..client.errors import NetworkError
+from .terminal import qr_lines
 
 PROGRESS = {
     "pending": "waiting for the phone to open the link",
@@ -57,15 +58,24 @@ async def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 args.action, args.format, intro_text=args.intro, session_ttl=args.session_ttl,
                 result_ttl=args.result_ttl, metadata=metadata, document_mode=args.document_mode,
             )
-            say(f"Scan this with the phone, or open {session.url}")
-            segno.make(session.url, error="m").terminal(out=out, compact=True)
-            out.flush()
+            # The code first and the words under it, so that in a small terminal the
+            # status lines scroll the code away before the link and the short code.
+            for line in qr_lines(session.url):
+                say(line)
+            say(f"Scan the code with the phone, or open {session.url}")
             state = session.state
             if isinstance(state, SessionOut) and state.short_code:
                 say(f"No camera? Open {state.short_code_url} and type {state.short_code}")
             async with asyncio.timeout(args.timeout):
+                said: tuple[str, int] | None = None
                 async for event in session.events():
-                    say(f"{datetime.now():%H:%M:%S}  {event.status:<15} {PROGRESS[event.status]}")
+                    pages = event.session.scan_pages if isinstance(event.session, SessionOut) else None
+                    if said is not None and said[0] == event.status:
+                        # The status is the same: a scan's page arrived (or the phone started over).
+                        say(f"{datetime.now():%H:%M:%S}  {'':<15} {pages_said(pages or 0)}")
+                    else:
+                        say(f"{datetime.now():%H:%M:%S}  {event.status:<15} {PROGRESS[event.status]}")
+                    said = (event.status, pages or 0)
             state = session.state
             if not isinstance(state, SessionOut) or state.status != "completed":
                 return 1
@@ -84,9 +94,26 @@ async def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             if session is not None:  # interrupted: do not leave the link usable
                 await client.cancel(session.id)
             raise
+        except NetworkError as exc:
+            print(f"handoff: cannot reach the server at {args.url} ({_reason(exc)}); "
+                  "is it running, and is the URL right?", file=sys.stderr, flush=True)
+            return 1
         except HandoffClientError as exc:
             print(f"handoff: {exc}", file=sys.stderr, flush=True)
             return 1
+
+
+def pages_said(pages: int) -> str:
+    if pages == 0:
+        return "the phone dropped its pages and starts again"
+    return "1 page received" if pages == 1 else f"{pages} pages received"
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause's words, without the library's wrapping."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def run(args: argparse.Namespace) -> int:

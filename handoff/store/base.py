@@ -76,6 +76,8 @@ class NewSession:
     locale: str | None = None
     #: Sessions created with ``confirm_match``: the two digits the desktop shows.
     match_number: str | None = None
+    #: Signature sessions whose result carries strokes.json too.
+    include_strokes: bool = False
 
 
 #: Scan sessions, per document: ``{"pdf": download_id}`` or ``{"pages": [download_id, ...]}``.
@@ -113,8 +115,13 @@ class Session:
     short_code: str = ""
     #: The two digits the phone must pick before capturing (``confirm_match``), if any.
     match_number: str | None = None
+    #: Signature sessions whose result carries strokes.json too.
+    include_strokes: bool = False
     #: Why a cancelled session was cancelled, when not by the desktop (``match_failed``).
     cancel_reason: str | None = None
+    #: Scan sessions: the pages the phone has sent so far (each one is a new version,
+    #: pushed to subscribers but not to change listeners: the status is the same).
+    scan_pages: int = 0
 
     @property
     def expires_at(self) -> float:

@@ -218,6 +218,7 @@ class MemoryStore(SessionStore):
         if key not in held and len(held) >= max_pages:
             raise page_limit_error(max_pages)
         held[key] = page
+        self._progress(session_id, len(held))
         return len(held)
 
     async def scan_pages(self, session_id: str) -> list[list[bytes]]:
@@ -229,6 +230,7 @@ class MemoryStore(SessionStore):
     async def clear_scan_pages(self, session_id: str) -> None:
         self._check_scan_change(session_id)
         self._scan_pages.pop(session_id, None)
+        self._progress(session_id, 0)
 
     async def complete(
         self, lease: Lease, files: list[NewFile], scan_documents: ScanLayout | None = None
@@ -317,6 +319,17 @@ class MemoryStore(SessionStore):
         self._records[session.id] = changed
         self._publish(changed)
         return changed
+
+    def _progress(self, session_id: str, pages: int) -> None:
+        """A new version with the pages held, for subscribers; no status changed, so no listener."""
+        session = self._records[session_id]
+        assert isinstance(session, Session)
+        if session.scan_pages == pages:
+            return
+        changed = dataclasses.replace(session, version=session.version + 1, scan_pages=pages)
+        self._records[session_id] = changed
+        if self._watchers.watched(session_id):
+            self._watchers.deliver(Event(changed, time.time()))
 
     def _publish(self, record: Record) -> None:
         self._announce(record)

@@ -34,6 +34,8 @@ def session_fields(session: Session) -> dict[str, str]:
         "short_code": session.short_code,
         "match_number": session.match_number or "",
         "cancel_reason": session.cancel_reason or "",
+        "include_strokes": "1" if session.include_strokes else "",
+        "scan_pages": str(session.scan_pages),
     }
 
 
@@ -89,6 +91,8 @@ def record_of(raw: Mapping[Any, Any]) -> Record | None:
         short_code=fields.get("short_code", ""),
         match_number=fields.get("match_number") or None,
         cancel_reason=fields.get("cancel_reason") or None,
+        include_strokes=bool(fields.get("include_strokes")),
+        scan_pages=int(fields.get("scan_pages") or 0),
     )
 
 

@@ -49,6 +49,14 @@ local function closed_reply()
   return {'closed', redis.call('HGETALL', KEYS[1]), expired_now and 'now' or ''}
 end
 
+-- A scan's pages held: a new version for subscribers when the count changed (no status change).
+local function progress(at, pages)
+  if tonumber(redis.call('HGET', KEYS[1], 'scan_pages') or '0') == pages then return end
+  redis.call('HSET', KEYS[1], 'scan_pages', pages)
+  redis.call('HINCRBY', KEYS[1], 'version', 1)
+  publish(at)
+end
+
 local function accepts_upload(status)
   return status == 'pending' or status == 'opened' or status == 'action_started'
 end
@@ -112,7 +120,9 @@ redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 -- Held pages go with their session, and at the latest a minute after its deadline.
 local left = math.ceil((tonumber(f[2]) + tonumber(f[3]) - at) * 1000) + 60000
 redis.call('PEXPIRE', KEYS[3], left)
-return {'ok', redis.call('HLEN', KEYS[3])}
+local held = redis.call('HLEN', KEYS[3])
+progress(at, held)
+return {'ok', held}
 """
 
 #: -> {'ok'} | {'finalizing'} | {'closed', hash, 'now' or ''}
@@ -123,6 +133,7 @@ if not accepts_upload(redis.call('HGET', KEYS[1], 'status')) then
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'finalizing'} end
 redis.call('DEL', KEYS[3])
+progress(clock(), 0)
 return {'ok'}
 """
 

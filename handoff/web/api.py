@@ -128,6 +128,7 @@ def new_session(spec: CreateSessionRequest, owner: str, settings: Settings) -> N
         ocr_languages=tuple(spec.ocr_languages) if spec.ocr_languages else None,
         locale=spec.locale,
         match_number=new_match_number() if spec.confirm_match else None,
+        include_strokes=spec.include_strokes,
     )
 
 
@@ -209,7 +210,8 @@ async def cancel_session(request: web.Request) -> web.Response:
     return session_response(request, cancelled)
 
 
-async def _file_of(request: web.Request) -> StoredFile:
+async def file_of(request: web.Request) -> StoredFile:
+    """The file named by the path's download id, if the caller may read it; else 404."""
     caller = await caller_of(request)
     stored = await request.app[store_key].file_info(request.match_info["download_id"])
     if stored is None or not may_read_file(caller, stored):
@@ -220,7 +222,7 @@ async def _file_of(request: web.Request) -> StoredFile:
 
 
 async def download(request: web.Request) -> web.StreamResponse:
-    stored = await _file_of(request)
+    stored = await file_of(request)
     info = stored.info
     response = web.StreamResponse(
         headers={
@@ -247,7 +249,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_download(request: web.Request) -> web.Response:
-    stored = await _file_of(request)
+    stored = await file_of(request)
     await request.app[store_key].delete_file(stored.info.download_id)
     return web.Response(status=204)
 

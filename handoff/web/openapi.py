@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .. import __version__
+from ..capture.pdf_preview import DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH
 from ..models import (
     CreateSessionRequest,
     DeliveryList,
@@ -53,8 +54,8 @@ def json_response(description: str, schema: Json, headers: Json | None = None) -
     return response
 
 
-def errors(*statuses: int) -> Json:
-    """The error body, under each status the route can answer with."""
+def errors(*statuses: int, say: dict[int, str] | None = None) -> Json:
+    """The error body, under each status the route can answer with (``say``: this route's reasons)."""
     reasons = {
         400: "The request is malformed; `error` names what is wrong.",
         401: "The API key (or client secret) is missing or not valid.",
@@ -66,6 +67,7 @@ def errors(*statuses: int) -> Json:
         422: "This Idempotency-Key was used with another body (`idempotency_key_reused`).",
         429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
     }
+    reasons |= say or {}
     return {str(s): json_response(reasons[s], ref("ErrorBody")) for s in statuses}
 
 
@@ -215,6 +217,22 @@ def paths() -> Json:
                 {"204": {"description": "Deleted."}, **errors(401, 404)},
                 parameters=[DOWNLOAD_ID]),
         },
+        "/api/v1/downloads/{download_id}/preview": {"get": operation(
+            "download_preview", "Page 1 of a PDF result file as a small JPEG.",
+            {"200": {"description": "The first page on white, fitted into `width` x 2`width` px.",
+                     "headers": {"X-Page-Count": {"description": "The PDF's number of pages.",
+                                                  "schema": {"type": "integer"}}},
+                     "content": {"image/jpeg": {"schema": {
+                         "type": "string", "contentMediaType": "image/jpeg"}}}},
+             **errors(400, 401, 404, 409, 422, say={
+                 400: f"`width` is not a whole number from {MIN_WIDTH} to {MAX_WIDTH} (`invalid_width`).",
+                 409: "The file is not a PDF (`not_a_pdf`).",
+                 422: "The file cannot be read as a PDF (`unreadable_pdf`).",
+             })},
+            parameters=[DOWNLOAD_ID, param(
+                "width", "query",
+                {"type": "integer", "minimum": MIN_WIDTH, "maximum": MAX_WIDTH, "default": DEFAULT_WIDTH},
+                "The preview's width in pixels.")])},
     }
 
 

@@ -45,7 +45,7 @@ class Presenter:
         # of the cost of creating a session).
         self._patterns = {
             name: router[name].get_info()["formatter"]
-            for name in ("phone_page", "session_ws", "download", "session")
+            for name in ("phone_page", "session_ws", "download", "download_preview", "session")
         }
         self._code_url = self._base + router["code_page"].get_info()["path"]
         # session id -> (version, JSON), most recently read last; an entry of an older
@@ -63,6 +63,9 @@ class Presenter:
 
     def download_url(self, download_id: str) -> str:
         return self._base + self._path("download").format(download_id=download_id)
+
+    def preview_url(self, download_id: str) -> str:
+        return self._base + self._path("download_preview").format(download_id=download_id)
 
     def session_path(self, session_id: str) -> str:
         return self._path("session").format(session_id=session_id)
@@ -84,6 +87,9 @@ class Presenter:
             sha256=info.sha256,
             expires_at=rfc3339(info.expires_at),
             download_url=self.download_url(info.download_id),
+            preview_url=(
+                self.preview_url(info.download_id) if info.content_type == "application/pdf" else None
+            ),
         )
 
     def scan_result(self, session: Session) -> ScanResult | None:
@@ -97,6 +103,7 @@ class Presenter:
             documents.append(
                 ScanDocument(
                     pdf_url=self.download_url(pdf) if pdf else None,
+                    pdf_preview_url=self.preview_url(pdf) if pdf else None,
                     pages=[
                         ScanPage(url=self.download_url(page), content_type=types[page])
                         for page in pages
@@ -129,6 +136,7 @@ class Presenter:
                 session.output_format if session.action_type == "scan" else None  # type: ignore[arg-type]
             ),
             scan_result=self.scan_result(session) if completed else None,
+            scan_pages=session.scan_pages if session.action_type == "scan" else None,
             opened_at=rfc3339(session.opened_at) if session.opened_at else None,
             expires_at=rfc3339(session.expires_at),
             version=session.version,
@@ -189,7 +197,7 @@ class Presenter:
             head["data"] = (
                 data.model_dump(mode="json", exclude_none=True)
                 if isinstance(data, ScanResult)
-                else [item.model_dump(mode="json") for item in data]
+                else [item.model_dump(mode="json", exclude_none=True) for item in data]
             )
         # Splice the cached session JSON in rather than decoding and re-encoding it.
         return json.dumps(head)[:-1] + ', "session": ' + self.session_json(record).decode() + "}"

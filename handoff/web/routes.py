@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ..assets import STATIC_DIR
 from ..errors import NotFound
-from . import api, metrics, openapi, webhooks, ws
+from . import api, metrics, openapi, previews, webhooks, ws
 from .demo import setup_demo_routes
 from .phone import pages as phone
 from .phone import codes, scan
@@ -33,6 +33,9 @@ def setup_routes(app: web.Application) -> None:
     router.add_post("/api/v1/webhooks/deliveries/{delivery_id}/retry", webhooks.retry_delivery,
                     name="delivery_retry")
     router.add_get("/api/v1/downloads/{download_id}", api.download, name="download")
+    router.add_get(
+        "/api/v1/downloads/{download_id}/preview", previews.download_preview, name="download_preview"
+    )
     router.add_delete(
         "/api/v1/downloads/{download_id}", api.delete_download, name="download_delete"
     )

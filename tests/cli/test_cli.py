@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -56,9 +57,10 @@ async def test_capture_shows_progress_and_saves_the_photo(
     )
     seen: list[str] = []
     url = (await line_with(process, "/s/", seen)).split()[-1]
-    code_line = await line_with(process, "No camera?", seen)  # the QR code came in between
-    assert any("▀" in line or "█" in line for line in seen)
-    assert f"Open {live_server.base_url}/c and type " in code_line
+    assert any("▀" in line or "█" in line for line in seen)  # the QR code came first
+    code_line = await line_with(process, "No camera?", seen)
+    assert re.fullmatch(rf"No camera\? Open {live_server.base_url}/c and type [0-9A-Z]{{4}}-[0-9A-Z]{{4}}\n",
+                        code_line)
     await line_with(process, "pending", seen)
     async with aiohttp.ClientSession() as phone:
         async with phone.get(url) as page:
@@ -81,6 +83,32 @@ async def test_capture_shows_progress_and_saves_the_photo(
     assert f"saved {saved} ({saved.stat().st_size} bytes, image/png)" in seen[-1]
 
 
+async def test_a_multi_page_scan_shows_each_page_as_it_arrives(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    process = await start(
+        "-m", "handoff", "capture", "--url", live_server.base_url, "--action", "scan",
+        "--format", "pdf", "--out", str(tmp_path), cwd=tmp_path, HANDOFF_API_KEY=KEY_A,
+    )
+    seen: list[str] = []
+    url = (await line_with(process, "/s/", seen)).split()[-1]
+    await line_with(process, "pending", seen)
+    async with aiohttp.ClientSession() as phone:
+        for page in range(3):
+            form = aiohttp.FormData()
+            form.add_field("file", jpeg(300, 400), filename="p.jpg", content_type="image/jpeg")
+            form.add_field("page_index", str(page))
+            async with phone.post(url + "/scan/upload", data=form) as sent:
+                assert sent.status == 200, await sent.text()
+            said = "1 page received" if page == 0 else f"{page + 1} pages received"
+            await line_with(process, said, seen)
+        async with phone.post(url + "/scan/finalize") as done:
+            assert done.status == 200
+    await line_with(process, "saved", seen)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    assert re.search(r"saved .+\.pdf \(\d+ bytes, application/pdf\)", seen[-1])
+
+
 async def test_interrupted_capture_cancels_its_session(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
@@ -95,6 +123,17 @@ async def test_interrupted_capture_cancels_its_session(
     assert "interrupted; the session was cancelled" in stderr.decode()
     async with HandoffClient(live_server.base_url, KEY_A) as api:
         assert [s.status for s in await api.list_sessions()] == ["cancelled"]
+
+
+async def test_capture_against_a_server_that_is_down_says_so_in_one_sentence(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{unused_port()}"
+    process = await start("-m", "handoff", "capture", "--url", url, "--api-key", KEY_A, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)  # after the client's retries
+    assert process.returncode == 1
+    assert stdout == b""
+    [line] = stderr.decode().splitlines()
+    assert line.startswith(f"handoff: cannot reach the server at {url} (")
+    assert line.endswith("is it running, and is the URL right?")
 
 
 async def test_capture_with_a_wrong_key_says_so_and_fails(

@@ -199,11 +199,13 @@ async def test_cancel_keeps_its_reason_and_a_repeat_does_not_change_it(store):
     assert plain.cancel_reason is None
 
 
-async def test_a_match_number_given_on_create_is_kept(store):
-    session = await store.create(spec(match_number="47"))
-    assert session.match_number == "47"
-    assert (await store.get(session.id)).match_number == "47"
-    assert (await store.create(spec())).match_number is None
+async def test_a_match_number_and_include_strokes_given_on_create_are_kept(store):
+    session = await store.create(spec(match_number="47", include_strokes=True))
+    assert (session.match_number, session.include_strokes) == ("47", True)
+    stored = await store.get(session.id)
+    assert (stored.match_number, stored.include_strokes) == ("47", True)
+    plain = await store.get((await store.create(spec())).id)
+    assert (plain.match_number, plain.include_strokes) == (None, False)
 
 
 async def test_cancel_drops_the_files_and_repeating_it_is_harmless(store):
@@ -339,6 +341,21 @@ async def test_scan_pages_are_held_replaced_grouped_and_ordered(store):
     assert await store.scan_pages(session.id) == [[b"d0p0", b"d0p1"], [b"d1p0"]]
     await store.clear_scan_pages(session.id)
     assert await store.scan_pages(session.id) == []
+
+
+async def test_each_page_held_is_a_new_version_a_subscriber_sees(store):
+    session = await store.create(spec(action_type="scan", output_format="pdf"))
+    async with store.subscribe(session.id) as events:
+        await store.put_scan_page(session.id, 0, 0, b"p0", max_pages=5)
+        await store.put_scan_page(session.id, 0, 1, b"p1", max_pages=5)
+        await store.put_scan_page(session.id, 0, 1, b"p1 again", max_pages=5)  # still two
+        await store.clear_scan_pages(session.id)
+        seen = [await next_event(events) for _ in range(3)]
+    assert [(e.version, e.status, e.record.scan_pages) for e in seen] == [
+        (2, Status.PENDING, 1), (3, Status.PENDING, 2), (4, Status.PENDING, 0)
+    ]
+    current = await store.get(session.id)
+    assert isinstance(current, Session) and (current.version, current.scan_pages) == (4, 0)
 
 
 async def test_a_page_past_the_limit_is_refused_but_a_retake_is_not(store):

@@ -58,6 +58,16 @@ async def test_every_transition_is_told_once_with_its_record(store):
     assert heard.events[2].record == completed
 
 
+async def test_scan_pages_are_no_transition_and_are_not_told(store):
+    heard = listening(store)
+    session = await store.create(spec(action_type="scan", output_format="pdf"))
+    await store.put_scan_page(session.id, 0, 0, b"p0", max_pages=5)
+    await store.clear_scan_pages(session.id)
+    await store.mark_opened(session.id)
+    (event,) = await heard.until(1)
+    assert (event.status, event.version) == (Status.OPENED, 4)  # after the two page versions
+
+
 async def test_expiry_is_told_once_with_what_the_session_asked_for(store):
     heard = listening(store)
     session = await store.create(spec(ttl=0.3, action_type="signature"))

@@ -24,7 +24,7 @@ async def test_single_mode_makes_one_pdf_with_pages_in_index_order(client):
     await accepted(client, token, plain(500, 300), page=0)
     assert (await finalize(client, token)).status == 200
     documents = (await scan_result(client, session))["documents"]
-    assert len(documents) == 1 and set(documents[0]) == {"pdf_url"}
+    assert len(documents) == 1 and set(documents[0]) == {"pdf_url", "pdf_preview_url"}
     content_type, pdf = await download(client, documents[0]["pdf_url"])
     assert content_type == "application/pdf"
     assert page_sizes(pdf) == [(500, 300), (300, 500)]
@@ -286,7 +286,8 @@ async def test_racing_finalizes_complete_once(client):
     responses = await asyncio.gather(*(finalize(client, token) for _ in range(3)))
     assert sorted(r.status for r in responses) == [200, 409, 409]
     state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
-    assert state["version"] == 2 and len(state["result"]) == 1  # pending, then completed once
+    # pending, a version per page sent, then completed once
+    assert state["version"] == 1 + 3 + 1 and len(state["result"]) == 1
 
 
 async def test_clearing_pages_lets_the_phone_send_afresh(client):
@@ -308,14 +309,16 @@ async def test_scan_result_has_the_go_shape_in_get_result_and_websocket(client):
     await accepted(client, token, plain(200, 300), document=0)
     await accepted(client, token, plain(200, 300), document=1)
     await finalize(client, token)
+    pages = [await ws.receive_json() for _ in range(2)]  # one update per page sent
     message = await ws.receive_json()
     await ws.close()
+    assert [(m["status"], m["session"]["scan_pages"]) for m in pages] == [("pending", 1), ("pending", 2)]
     assert message["type"] == "completed" and message["status"] == "completed"
     expected = await scan_result(client, session)
     assert message["data"] == expected
     assert list(expected) == ["documents"] and len(expected["documents"]) == 2
     for document in expected["documents"]:
-        assert list(document) == ["pdf_url"]
+        assert list(document) == ["pdf_url", "pdf_preview_url"]  # the Go shape, and the preview
         assert document["pdf_url"].startswith(f"{BASE_URL}/api/v1/downloads/")
     poll = await client.get(f"/api/v1/sessions/{session['id']}/result", headers=A)
     body = await poll.json()
@@ -348,3 +351,28 @@ async def test_held_pages_are_dropped_on_cancel_and_expiry(make_client):
         while (await asyncio.wait_for(events.get(), 5)).status != "expired":
             pass
     assert await store.scan_pages(expiring["id"]) == []
+
+
+async def test_the_session_counts_the_pages_sent_so_far(client):
+    session, token = await new_scan(client)
+    assert session["scan_pages"] == 0
+    await accepted(client, token, plain(200, 300), page=0)
+    await accepted(client, token, plain(200, 300), page=1)
+    await accepted(client, token, plain(200, 300), page=1)  # a retake
+    state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
+    assert (state["scan_pages"], state["version"], state["status"]) == (2, 3, "pending")
+    assert (await client.delete(f"/s/{token}/scan/pages")).status == 204
+    state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
+    assert state["scan_pages"] == 0
+
+
+async def test_a_long_poll_wakes_when_a_page_arrives(client):
+    session, token = await new_scan(client)
+    waiting = asyncio.create_task(client.get(
+        f"/api/v1/sessions/{session['id']}", params={"wait": "30"},
+        headers={**A, "If-None-Match": '"1"'},
+    ))
+    await accepted(client, token, plain(200, 300), page=0)
+    answer = await waiting
+    assert answer.status == 200
+    assert (await answer.json())["scan_pages"] == 1

@@ -23,6 +23,7 @@ from ...models import PhoneStatus, SignatureStrokes, UploadAccepted
 from ..responses import json_model
 from ...capture import signature
 from ...capture.signature import render_signature
+from ...capture.strokes_file import strokes_file
 from ...domain import NewFile, Status
 from ...store import Record, Session, Tombstone
 from ...store.base import ensure_accepts_upload
@@ -195,6 +196,15 @@ async def phone_status(request: web.Request) -> web.Response:
     return json_model(PhoneStatus(status=record.status))
 
 
+def _photo_files(data: bytes, output_format: str) -> list[NewFile]:
+    return [process_photo(data, output_format)]
+
+
+def _signature_files(pad: SignatureStrokes, output_format: str, with_strokes: bool) -> list[NewFile]:
+    picture = render_signature(pad, output_format)
+    return [picture, strokes_file(pad)] if with_strokes else [picture]
+
+
 async def phone_result(request: web.Request) -> web.Response:
     """Receive the photo or signature, convert it off the loop, complete the session."""
     session = ensure_matched(ensure_accepts_upload(await _record(request)))
@@ -206,18 +216,18 @@ async def phone_result(request: web.Request) -> web.Response:
         data = form.files.get("file")
         if not data:
             raise BadRequest("Choose a photo to send (a part named 'file').", code="missing_file")
-        job = partial(process_photo, data, session.output_format)
+        job = partial(_photo_files, data, session.output_format)
     elif session.action_type == "signature":
         pad = await read_model(request, SignatureStrokes, limit=min(limit, SIGNATURE_BODY_LIMIT))
-        job = partial(render_signature, pad, session.output_format)
+        job = partial(_signature_files, pad, session.output_format, session.include_strokes)
     else:
         raise BadRequest("Scan pages are sent to /scan/upload.", code="wrong_endpoint")
 
     store = request.app[store_key]
     lease = await store.acquire_upload(session.id)
     try:
-        result: NewFile = await loop.run_in_executor(executor, job)
-        await store.complete(lease, [result])
+        files: list[NewFile] = await loop.run_in_executor(executor, job)
+        await store.complete(lease, files)
     finally:
         await store.release_upload(lease)
     if wants_page(request):
