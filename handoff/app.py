@@ -14,7 +14,6 @@ from .capture.scan.ocr import installed_languages
 from .web.accesslog import AccessLogger
 from .web.cors import setup_cors
 from .keys import (
-    code_limiter_key,
     executor_key,
     idempotency_key,
     metrics_key,
@@ -30,14 +29,12 @@ from .keys import (
     websockets_key,
 )
 from .web.middlewares import error_middleware, security_headers
-from .web.phone.codes import CODE_FAILURES, CODE_WINDOW
 from .metrics import Metrics
 from .web.metrics import http_metrics, upload_metrics
 from .web.ratelimit import phone_rate_limit
 from .web.requestid import request_id_header, request_id_middleware
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
-from .web.phone.failures import FailureLimiter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
 from .settings import Settings
@@ -156,7 +153,6 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[tenants_key] = tenants = Tenants.from_config(settings.api_keys, settings.tenants_file)
     app[websockets_key] = weakref.WeakSet()
-    app[code_limiter_key] = FailureLimiter(limit=CODE_FAILURES, window=CODE_WINDOW)
     app[metrics_key] = Metrics()
 
     # Routes, cross-origin access to the API when configured, then everything that builds links.

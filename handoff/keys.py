@@ -9,7 +9,6 @@ from .idempotency import IdempotencyStore
 from .metrics import Metrics
 from .ratelimits import RateLimits
 from .web.presenter import Presenter
-from .web.phone.failures import FailureLimiter
 from .settings import Settings
 from .store import SessionStore
 from .tenants import Tenants
@@ -31,7 +30,6 @@ pdf_executor_key = web.AppKey("pdf_executor", ThreadPoolExecutor)
 ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 #: Wrong short codes per client address (see web/phone/codes.py).
-code_limiter_key = web.AppKey("code_limiter", FailureLimiter)
 #: The language a phone route answers in (see web/phone/language.py).
 locale_key = web.RequestKey("locale", str)
 #: This request's id (the X-Request-ID it answers with), and the session it turned out to be about.

@@ -1,4 +1,5 @@
-"""Rate limits (the ``limits`` library): creates per tenant, phone-link misses per address.
+"""Rate limits (the ``limits`` library): creates per tenant; phone-link misses and wrong
+short codes per address.
 
 Counts live in memory, or in Redis when ``REDIS_URL`` is set, so a limit holds
 across every worker. Which address a request comes from is the web layer's
@@ -36,6 +37,7 @@ class RateLimits:
     def __init__(self, settings: Settings, storage: Storage) -> None:
         self.create: RateLimitItem = parse(settings.rate_limit_create)
         self.phone_misses: RateLimitItem = parse(settings.rate_limit_phone_misses)
+        self.code_misses: RateLimitItem = parse(settings.rate_limit_code_misses)
         self.trusted = trusted_networks(settings.forwarded_allow_ips)
         self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
@@ -70,6 +72,23 @@ class RateLimits:
                 "try again in {seconds} s.",
             )
 
+    async def code_wait(self, address: str) -> int | None:
+        """Seconds ``address`` must wait before it may try another short code, or ``None``.
+
+        Only wrong codes count (:meth:`code_missed`), so a right code is never refused
+        for the codes typed before it while the address is under its limit."""
+        try:
+            if await self._limiter.test(self.code_misses, "code", address):
+                return None
+        except StorageError as exc:
+            log.warning("rate limit storage unavailable (%s); not limiting", exc)
+            return None
+        return await self._wait(self.code_misses, ("code", address))
+
+    async def code_missed(self, address: str) -> None:
+        """Count one wrong short code typed from ``address``."""
+        await self._hit(self.code_misses, "code", address)
+
     async def _hit(self, item: RateLimitItem, *identifiers: str) -> bool:
         try:
             return await self._limiter.hit(item, *identifiers)
@@ -80,16 +99,20 @@ class RateLimits:
     async def _refusal(
         self, item: RateLimitItem, identifiers: tuple[str, ...], sentence: str
     ) -> TooManyRequests:
-        try:
-            stats = await self._limiter.get_window_stats(item, *identifiers)
-            seconds = max(1, math.ceil(stats.reset_time - time.time()))
-        except StorageError:
-            seconds = item.get_expiry()
+        seconds = await self._wait(item, identifiers)
         limit = f"{item.amount} per {item.multiples} {item.GRANULARITY.name}"
         return TooManyRequests(
             sentence.format(limit=limit, seconds=seconds), code="rate_limited",
             headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
         )
+
+    async def _wait(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> int:
+        """Whole seconds until ``identifiers`` may be counted again under ``item``."""
+        try:
+            stats = await self._limiter.get_window_stats(item, *identifiers)
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        except StorageError:
+            return item.get_expiry()
 
     async def close(self) -> None:
         # limits has no close of its own: shut its redis-py client so no connection outlives

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     rate_limit_create: str = "600/minute"
     #: Unknown or expired phone links one address may open before it is refused for a while.
     rate_limit_phone_misses: str = "60/minute"
+    #: Wrong short codes one address may type before it is refused for a while.
+    rate_limit_code_misses: str = "10 per 10 minutes"
     #: Proxies whose X-Forwarded-For is believed: addresses or networks, or "*" for any.
     forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
     #: Waits before each retry of a failed webhook (jittered); the specification's suggestion.
@@ -77,7 +79,7 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("rate_limit_create", "rate_limit_phone_misses")
+    @field_validator("rate_limit_create", "rate_limit_phone_misses", "rate_limit_code_misses")
     @classmethod
     def _check_rate(cls, value: str) -> str:
         from limits import parse

@@ -80,6 +80,7 @@ async def test_limits_hold_across_servers_sharing_redis(make_client, redis_serve
     ("values", "name"),
     [({"rate_limit_create": "lots"}, "RATE_LIMIT_CREATE"),
      ({"rate_limit_phone_misses": "5 per fortnight"}, "RATE_LIMIT_PHONE_MISSES"),
+     ({"rate_limit_code_misses": "ten a day"}, "RATE_LIMIT_CODE_MISSES"),
      ({"forwarded_allow_ips": "10.0.0.0/8,proxy.example"}, "FORWARDED_ALLOW_IPS")],
 )
 def test_bad_limits_stop_start_up_naming_the_variable(values, name):
@@ -89,9 +90,9 @@ def test_bad_limits_stop_start_up_naming_the_variable(values, name):
 
 
 async def test_wrong_short_codes_count_per_forwarded_client(make_client):
-    from handoff.web.phone.codes import CODE_FAILURES
-
-    client = await make_client(forwarded_allow_ips=("127.0.0.1",))
+    CODE_FAILURES = 3
+    client = await make_client(forwarded_allow_ips=("127.0.0.1",),
+                               rate_limit_code_misses=f"{CODE_FAILURES} per 10 minutes")
 
     async def wrong(forwarded: str):
         return await client.get("/c/ZZZZ-ZZZZ", headers={"X-Forwarded-For": forwarded})

@@ -4,12 +4,14 @@ import asyncio
 import re
 
 from handoff import shortcode
-from handoff.web.phone.codes import CODE_FAILURES
+from handoff.settings import Settings
 
 from ..conftest import A, BASE_URL
 from ..helpers import create, send_photo, token_of
 
 PAGE = {"Accept": "text/html"}
+#: Wrong codes an address may type by default (``RATE_LIMIT_CODE_MISSES``).
+CODE_FAILURES = int(Settings.model_fields["rate_limit_code_misses"].default.split()[0])
 
 
 def wrong_code(session: dict) -> str:
@@ -103,6 +105,22 @@ async def test_wrong_codes_are_limited_per_client_with_retry_after(client):
     assert 540 <= int(limited.headers["Retry-After"]) <= 600
     assert "Too many wrong codes from this network. Wait 10 minutes" in await limited.text()
     assert (await client.get(f"/c/{session['short_code']}", allow_redirects=False)).status == 429
+
+
+async def test_with_redis_every_worker_shares_the_count_of_wrong_codes(
+    make_client, redis_server, redis_prefix
+):
+    shared = {"redis_url": redis_server.url, "redis_prefix": redis_prefix,
+              "rate_limit_code_misses": "4 per 10 minutes"}
+    first, second = await make_client(**shared), await make_client(**shared)
+    for worker in (first, second, first, second):
+        assert (await worker.get("/c/ZZZZ-ZZZZ", allow_redirects=False)).status == 404
+    for worker in (first, second):
+        limited = await worker.get("/c/ZZZZ-ZZZZ", allow_redirects=False)
+        assert limited.status == 429 and 590 <= int(limited.headers["Retry-After"]) <= 600
+    alone = await make_client(redis_url=redis_server.url, redis_prefix=f"{redis_prefix}-other",
+                              rate_limit_code_misses="4 per 10 minutes")
+    assert (await alone.get("/c/ZZZZ-ZZZZ", allow_redirects=False)).status == 404
 
 
 async def test_right_codes_do_not_count_against_the_limit(client):

@@ -1,25 +1,23 @@
 """``/c``: the phone's way in when the QR code cannot be scanned, by the session's short code.
 
 A code leads to its session's page (303) only while the session can still
-capture. Wrong codes count against the client's address (:mod:`.failures`; the
-address as :mod:`..ratelimit` finds it), so guessing one is hopeless: docs/api.md
-gives the sums.
+capture. Wrong codes count against the client's address (``RATE_LIMIT_CODE_MISSES``,
+kept where the other rate limits are, so in Redis every worker shares the count;
+the address as :mod:`..ratelimit` finds it), so guessing one is hopeless:
+docs/api.md gives the sums.
 """
 
 from aiohttp import web
 
 from ... import shortcode
 from ...domain import Status
-from ...keys import code_limiter_key, locale_key, ratelimits_key, store_key
+from ...keys import locale_key, ratelimits_key, store_key
 from ...locale import DEFAULT_LOCALE, N_, translations
 from ...store import Session
 from ..bodies import read_fields
 from ..ratelimit import client_address
 from .language import render_page
 
-#: Wrong codes a client address may try per ``CODE_WINDOW`` seconds.
-CODE_FAILURES = 10
-CODE_WINDOW = 600.0
 #: The form is one short field.
 FORM_LIMIT = 1024
 #: Where a code still leads somewhere: the session waits for the phone.
@@ -44,22 +42,22 @@ async def code_link(request: web.Request) -> web.Response:
 
 
 async def _follow(request: web.Request, typed: str) -> web.Response:
-    limiter = request.app[code_limiter_key]
-    client = client_address(request, request.app[ratelimits_key].trusted)
-    if (wait := limiter.retry_after(client)) is not None:
-        minutes = max(1, -(-int(wait) // 60))
+    limits = request.app[ratelimits_key]
+    client = client_address(request, limits.trusted)
+    if (wait := await limits.code_wait(client)) is not None:
+        minutes = max(1, -(-wait // 60))
         sentence = translations(_locale(request)).ngettext(
             "Too many wrong codes from this network. Wait %(minutes)s minute, then try again.",
             "Too many wrong codes from this network. Wait %(minutes)s minutes, then try again.",
             minutes,
         ) % {"minutes": minutes}
         response = _page(request, typed, sentence, status=429)
-        response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+        response.headers["Retry-After"] = str(wait)
         return response
     code = shortcode.normalize(typed)
     record = None if code is None else await request.app[store_key].get_by_short_code(code)
     if not isinstance(record, Session) or record.status not in _LIVE:
-        limiter.failed(client)
+        await limits.code_missed(client)
         return _page(request, typed, translations(_locale(request)).gettext(WRONG), status=404)
     phone = request.app.router["phone_page"].url_for(token=record.phone_token)
     raise web.HTTPSeeOther(phone)
