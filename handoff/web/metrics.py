@@ -34,8 +34,7 @@ async def http_metrics(request: web.Request, handler: Handler) -> web.StreamResp
         status = exc.status
         raise
     finally:
-        metrics.requests.labels(route, request.method, str(status)).inc()
-        metrics.duration.labels(route).observe(time.perf_counter() - started)
+        metrics.answered(route, request.method, status, time.perf_counter() - started)
 
 
 @web.middleware
