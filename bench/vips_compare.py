@@ -16,7 +16,6 @@ against Pillow's.
 import io
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import time
 from PIL import Image, ImageOps
 
 import load
-from images import CORNERS, ssim
+from images import CORNERS, peak_rss_kib, ssim
 from procs import OUT
 
 from handoff.capture.photo import MAX_SIDE, encode, normalize
@@ -110,9 +109,9 @@ def main() -> None:
         data = path.read_bytes()
         if sys.argv[2] == "vips":
             import pyvips  # noqa: F401  (the library's own memory is not the photo's)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = peak_rss_kib()
         (vips_photo if sys.argv[2] == "vips" else pillow_photo)(data)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = peak_rss_kib()
         print(json.dumps({"lib": sys.argv[2], "pixels": side * side,
                           "peak_over_start_mib": round((peak - before) / 1024, 1)}))
         return
