@@ -47,10 +47,4 @@ if __name__ == "__main__":
     # Same logging as handoff's run.py, so both pay for the default access log.
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = make_app(int(os.environ["CREATE_BYTES"]), int(os.environ["GET_BYTES"]))
-    # The loop handoff serves on by default, so the ratio is handoff's own work.
-    try:
-        import uvloop
-        loop = uvloop.new_event_loop()
-    except ImportError:
-        loop = None
-    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None, loop=loop)
+    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None)

@@ -27,13 +27,14 @@ def raise_fd_limit() -> int:
 
 
 def spawn(args: list[str], *, env: dict[str, str] | None = None, log_name: str | None = None,
-          stdin: int | None = None, stdout: int | None = None) -> subprocess.Popen:
+          stdin: int | None = None, stdout: int | None = None,
+          cwd: Path = ROOT) -> subprocess.Popen:
     """Start a child in its own process group, remembered so :func:`stop_all` ends it."""
     OUT.mkdir(exist_ok=True)
     log = open(OUT / log_name, "wb") if log_name else subprocess.DEVNULL
     proc = subprocess.Popen(
         args,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
         stdin=stdin,
         stdout=stdout if stdout is not None else log,
@@ -77,18 +78,28 @@ def wait_http(url: str, timeout: float = 15.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
 
 
-def start_handoff(port: int, api_key: str, **env: str) -> subprocess.Popen:
-    """The server exactly as ``run.py`` starts it, in its own process."""
+def start_handoff(port: int, api_key: str, source: Path = ROOT, **env: str) -> subprocess.Popen:
+    """The server exactly as ``run.py`` starts it, in its own process, from the checkout
+    ``source`` (another commit's tree for ``--baseline``; same interpreter and packages)."""
     base = f"http://127.0.0.1:{port}"
     proc = spawn(
         [sys.executable, "run.py"],
+        # The bench creates sessions far faster than a tenant may: the limiter is still
+        # consulted on every create, but never refuses one.
         env={"API_KEYS": api_key, "PORT": str(port), "HOST": "127.0.0.1", "BASE_URL": base,
-             **env},
+             "RATE_LIMIT_CREATE": "1000000/second", **env, **source_env(source)},
         log_name=f"handoff-{port}.log",
+        cwd=source,
     )
     wait_http(base + "/api/v1/health")
-    print(f"  handoff pid {proc.pid} on port {port}", file=sys.stderr, flush=True)
+    which = "" if source == ROOT else f" (from {source})"
+    print(f"  handoff pid {proc.pid} on port {port}{which}", file=sys.stderr, flush=True)
     return proc
+
+
+def source_env(source: Path) -> dict[str, str]:
+    """What makes a child import handoff from ``source`` rather than the installed checkout."""
+    return {} if source == ROOT else {"PYTHONPATH": str(source)}
 
 
 def start_bare(port: int, create_bytes: int, get_bytes: int) -> subprocess.Popen:

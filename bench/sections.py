@@ -2,17 +2,20 @@
 
 import asyncio
 import json
+import os
 import random
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 
 import load
-from procs import BENCH, OUT, cpu_seconds, rss_kib, spawn, start_bare, start_handoff, stop
+from procs import (BENCH, OUT, ROOT, cpu_seconds, rss_kib, source_env, spawn, start_bare,
+                   start_handoff, stop)
 from stats import Row, median, percentile, wrk
 
 KEY = "bench-key-" + "k" * 22
@@ -30,6 +33,8 @@ class Plan:
     tombstone_ttl: float   # seconds; TOMBSTONE_TTL while waiting for everything to be forgotten
     image_repeats: int = 5  # timed runs of each image job
     peer: "Peer | None" = None  # another server speaking this API, measured beside handoff
+    source: Path = ROOT    # the checkout whose server the sections start
+    baseline: Path | None = None  # --baseline: another commit's checkout, alternated with ours
 
 
 @dataclass(frozen=True)
@@ -72,32 +77,45 @@ def _ratio_rows(name: str, goal: float, a: list[float], b: list[float], errors: 
 async def throughput(plan: Plan) -> list[Row]:
     port_a, port_b = free_port(), free_port()
     a_base, b_base = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-    server = start_handoff(port_a, KEY)
-    bare = None
+    server = start_handoff(port_a, KEY, plan.source)
+    bare = before = None
     try:
+        if plan.baseline is not None:
+            port_c = free_port()
+            c_base = f"http://127.0.0.1:{port_c}"
+            before = start_handoff(port_c, KEY, plan.baseline)
         async with _http() as http:
             session_id, created, fetched, etag = await _one_session(http, a_base, KEY)
             peer_paths = {}
             if plan.peer is not None:
                 peer_id, _, _, peer_etag = await _one_session(http, plan.peer.base, plan.peer.key)
                 peer_paths = {"get": f"/api/v1/sessions/{peer_id}", "etag": peer_etag}
+            if before is not None:
+                before_id, _, _, before_etag = await _one_session(http, c_base, KEY)
+                before_paths = {"get": f"/api/v1/sessions/{before_id}", "etag": before_etag}
         bare = start_bare(port_b, len(created), len(fetched))
         body = json.dumps({"action_type": "photo", "output_format": "jpg"})
+        def elsewhere(paths: dict[str, str]) -> list[tuple[str | None, dict[str, str]]]:
+            """The same three cases on another server, by its own session."""
+            return [("/api/v1/sessions", {"body": body}), (paths.get("get"), {}),
+                    (paths.get("get"), {"etag": paths.get("etag", "")})]
+
         cases = [
-            ("create (POST /sessions)", 0.75, "/api/v1/sessions", {"body": body},
-             ("/api/v1/sessions", {"body": body})),
-            ("get (GET /sessions/{id}, 200)", 0.9, f"/api/v1/sessions/{session_id}", {},
-             (peer_paths.get("get"), {})),
-            ("304 (GET with If-None-Match)", 0.95, f"/api/v1/sessions/{session_id}", {"etag": etag},
-             (peer_paths.get("get"), {"etag": peer_paths.get("etag", "")})),
+            ("create (POST /sessions)", 0.75, "/api/v1/sessions", {"body": body}),
+            ("get (GET /sessions/{id}, 200)", 0.9, f"/api/v1/sessions/{session_id}", {}),
+            ("304 (GET with If-None-Match)", 0.95, f"/api/v1/sessions/{session_id}", {"etag": etag}),
         ]
         rows = []
-        for name, goal, path, extra, (peer_path, peer_extra) in cases:
+        for i, (name, goal, path, extra) in enumerate(cases):
             # (url, key, extra, rates) of each target; each round runs them in turn, the
             # next round in the opposite order, so drift on the machine hits all alike.
             targets = [(a_base + path, KEY, extra, []), (b_base + path, KEY, extra, [])]
             if plan.peer is not None:
+                peer_path, peer_extra = elsewhere(peer_paths)[i]
                 targets.append((plan.peer.base + peer_path, plan.peer.key, peer_extra, []))
+            if before is not None:
+                before_path, before_extra = elsewhere(before_paths)[i]
+                targets.append((c_base + before_path, KEY, before_extra, []))
             for url, key, more, _ in targets:  # warm all
                 await asyncio.to_thread(wrk, url, 1, api_key=key, **more)
             errors = 0
@@ -110,8 +128,14 @@ async def throughput(plan: Plan) -> list[Row]:
             a_rates, b_rates = targets[0][3], targets[1][3]
             row = _ratio_rows(name, goal, a_rates, b_rates, errors)
             row.raw["handoff_rps_median"] = median(a_rates)
-            rows.append(row)
             line = f"  {name}: handoff {median(a_rates):.0f}/s, bare {median(b_rates):.0f}/s"
+            if before is not None:
+                c_rates = targets[-1][3]
+                before_ratios = [x / y for x, y in zip(c_rates, b_rates)]
+                row.before = f"{median(before_ratios):.2f}"
+                row.raw.update(before_rps=c_rates, before_ratios=before_ratios)
+                line += f", before {median(c_rates):.0f}/s"
+            rows.append(row)
             if plan.peer is not None:
                 p_rates = targets[2][3]
                 ratios = [x / y for x, y in zip(a_rates, p_rates)]
@@ -122,8 +146,9 @@ async def throughput(plan: Plan) -> list[Row]:
             print(f"{line}, failed {errors}", file=sys.stderr)
         return rows
     finally:
-        if bare is not None:
-            stop(bare)
+        for other in (bare, before):
+            if other is not None:
+                stop(other)
         stop(server)
 
 
@@ -142,7 +167,7 @@ async def _one_session(http: aiohttp.ClientSession, base: str,
 
 async def push(plan: Plan) -> list[Row]:
     port = free_port()
-    server = start_handoff(port, KEY)
+    server = start_handoff(port, KEY, plan.source)
     try:
         rows = await _push_on(plan, f"http://127.0.0.1:{port}", KEY, server.pid, "")
     finally:
@@ -244,7 +269,7 @@ async def _tombstones(plan: Plan) -> tuple[Row, float]:
     """Per-tombstone memory; also returns how long creating the sessions took."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_handoff(port, KEY, TOMBSTONE_TTL="1h")
+    server = start_handoff(port, KEY, plan.source, TOMBSTONE_TTL="1h")
     n = plan.many
     try:
         async with _http() as http:
@@ -293,7 +318,7 @@ async def _handoff_memory(plan: Plan) -> list[Row]:
     tomb_row, creating = await _tombstones(plan)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_handoff(port, KEY, TOMBSTONE_TTL=f"{plan.tombstone_ttl:g}s")
+    server = start_handoff(port, KEY, plan.source, TOMBSTONE_TTL=f"{plan.tombstone_ttl:g}s")
     n = plan.many
     try:
         async with _http() as http:
@@ -354,7 +379,7 @@ async def _handoff_memory(plan: Plan) -> list[Row]:
 async def photos(plan: Plan) -> list[Row]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_handoff(port, KEY)
+    server = start_handoff(port, KEY, plan.source)
     photo = await asyncio.to_thread(load.twelve_megapixel_jpeg)
     try:
         async with _http() as http:
@@ -407,7 +432,7 @@ async def _expiry_cpu(http: aiohttp.ClientSession, base: str, pid: int, batch: i
 async def scaling(plan: Plan) -> list[Row]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_handoff(port, KEY)
+    server = start_handoff(port, KEY, plan.source)
     body = json.dumps({"action_type": "photo", "output_format": "jpg"})
     figures: dict[int, dict[str, float]] = {}
     try:
@@ -449,10 +474,11 @@ async def scaling(plan: Plan) -> list[Row]:
 async def images(plan: Plan) -> list[Row]:
     """Server time of a 12 MP photo and a corrected scan page, in a process of their own."""
     script = str(BENCH / "images.py")
+    env = {**os.environ, **source_env(plan.source)}
     timing = await asyncio.to_thread(subprocess.run, [sys.executable, script, str(plan.image_repeats)],
-                                     cwd=BENCH, capture_output=True, check=True, timeout=600)
+                                     cwd=BENCH, capture_output=True, check=True, timeout=600, env=env)
     peak = await asyncio.to_thread(subprocess.run, [sys.executable, script, "--peak", "64000000"],
-                                   cwd=BENCH, capture_output=True, check=True, timeout=600)
+                                   cwd=BENCH, capture_output=True, check=True, timeout=600, env=env)
     t, p = json.loads(timing.stdout), json.loads(peak.stdout)
 
     def quality(name: str) -> str:
@@ -468,3 +494,102 @@ async def images(plan: Plan) -> list[Row]:
             f"MiB over {p['before_mib']:.0f} MiB at start", "a few hundred MB",
             p["peak_mib"] - p["before_mib"] <= 400, p),
     ]
+
+
+# -- 7. a photo and a scan page through the API: server time, output compared ---
+
+async def capture(plan: Plan) -> list[Row]:
+    """Upload start to ``completed`` on the desktop's websocket, for a 12 MP photo and a
+    perspective-corrected scan page; with ``--baseline`` alternated with that server, and
+    the outputs compared (SSIM of ours against its)."""
+    photo = await asyncio.to_thread(load.twelve_megapixel_jpeg)
+    servers = {"after": plan.source} | ({"before": plan.baseline} if plan.baseline else {})
+    bases, procs_ = {}, []
+    try:
+        for name, source in servers.items():
+            port = free_port()
+            procs_.append(start_handoff(port, KEY, source))
+            bases[name] = f"http://127.0.0.1:{port}"
+        times: dict[str, dict[str, list[float]]] = {n: {"photo": [], "page": []} for n in bases}
+        outputs: dict[str, dict[str, bytes]] = {n: {} for n in bases}
+        async with _http() as http:
+            for round_ in range(plan.image_repeats + 1):  # the first round warms up
+                order = list(bases) if round_ % 2 == 0 else list(bases)[::-1]
+                for name in order:
+                    for kind in ("photo", "page"):
+                        seconds, out = await _captured(http, bases[name], kind, photo)
+                        if round_:
+                            times[name][kind].append(seconds * 1000)
+                        outputs[name].setdefault(kind, out)
+    finally:
+        for proc in procs_:
+            stop(proc)
+    rows = []
+    labels = {"photo": "photo: 12 MP JPEG upload to completed, server time",
+              "page": "scan page, perspective corrected: upload to completed"}
+    for kind, figure in labels.items():
+        after = median(times["after"][kind])
+        unit = f"ms median of {plan.image_repeats}"
+        raw: dict = {"ms": times}
+        row = Row("capture", figure, f"{after:.0f}", unit, ">= 30% faster than before", None, raw)
+        if "before" in bases:
+            before = median(times["before"][kind])
+            score = await asyncio.to_thread(_ssim, outputs["after"][kind], outputs["before"][kind])
+            row.before = f"{before:.0f}"
+            row.unit = f"{unit}; SSIM {score:.4f} vs before"
+            row.met = after <= 0.7 * before and score >= 0.99
+            raw["ssim"] = score
+        rows.append(row)
+    return rows
+
+
+#: The page in the 4000x3000 test photo (top-left, top-right, bottom-right, bottom-left).
+PAGE_CORNERS = [[600.0, 300.0], [3300.0, 420.0], [3500.0, 2800.0], [450.0, 2650.0]]
+
+
+async def _captured(http: aiohttp.ClientSession, base: str, kind: str,
+                    photo: bytes) -> tuple[float, bytes]:
+    """Seconds from the upload's first byte to ``completed`` on the desktop's websocket,
+    and the stored file."""
+    body = ({"action_type": "photo", "output_format": "jpg"} if kind == "photo"
+            else {"action_type": "scan", "output_format": "images"})
+    async with http.post(f"{base}/api/v1/sessions", headers={"X-API-Key": KEY}, json=body) as r:
+        session = await r.json()
+    token = session["url"].rsplit("/", 1)[1]
+    ws = await http.ws_connect(f"ws{base.removeprefix('http')}/api/v1/sessions/{session['id']}/ws",
+                               headers={"X-API-Key": KEY})
+    try:
+        await ws.receive_json()
+        form = aiohttp.FormData()
+        form.add_field("file", photo, filename="photo.jpg", content_type="image/jpeg")
+        if kind == "photo":
+            path = f"/s/{token}/result"
+        else:
+            path = f"/s/{token}/scan/upload"
+            form.add_field("page_index", "0")
+            form.add_field("corners", json.dumps(PAGE_CORNERS))
+            form.add_field("filter", "auto")
+        started = time.monotonic()
+        async with http.post(base + path, data=form) as r:
+            if r.status != 200:
+                raise RuntimeError(f"{kind} upload answered {r.status}: {await r.text()}")
+        if kind == "page":
+            async with http.post(f"{base}/s/{token}/scan/finalize") as r:
+                if r.status != 200:
+                    raise RuntimeError(f"finalize answered {r.status}: {await r.text()}")
+        async with asyncio.timeout(120):
+            while (message := await ws.receive_json())["status"] != "completed":
+                pass
+        took = time.monotonic() - started
+    finally:
+        await ws.close()
+    data = message["data"]
+    url = data[0]["download_url"] if kind == "photo" else data["documents"][0]["pages"][0]["url"]
+    async with http.get(url, headers={"X-API-Key": KEY}) as r:
+        return took, await r.read()
+
+
+def _ssim(a: bytes, b: bytes) -> float:
+    from images import ssim  # numpy and Pillow only when a section compares images
+
+    return ssim(a, b)

@@ -31,6 +31,7 @@ class Row:
     goal: str = ""
     met: bool | None = None
     raw: dict = field(default_factory=dict)
+    before: str = ""  # the same figure for the --baseline commit's server
 
 
 def wrk(url: str, seconds: float, *, api_key: str = "", etag: str = "", body: str = "",

@@ -41,20 +41,15 @@ def startup_error(exc: ValidationError) -> str:
 
 
 def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
-    """The loop to serve on: uvloop unless ``choice`` is ``asyncio`` or it is not installed.
-
-    uvloop serves this API's requests faster than asyncio's loop on the same code
-    (bench/RESULTS.md); without it, asyncio's loop serves the same API.
-    """
-    if choice != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            if choice == "uvloop":
-                sys.exit("handoff: EVENT_LOOP=uvloop, but uvloop is not installed")
-        else:
-            return uvloop.new_event_loop()
-    return asyncio.new_event_loop()
+    """asyncio's loop, or uvloop when ``EVENT_LOOP=uvloop`` (see ``Settings.event_loop``)."""
+    if choice != "uvloop":
+        return asyncio.new_event_loop()
+    try:
+        import uvloop
+    except ImportError:
+        sys.exit("handoff: EVENT_LOOP=uvloop, but uvloop is not installed: "
+                 "pip install 'handoff[uvloop]'")
+    return uvloop.new_event_loop()
 
 
 def main(workers: int | None = None) -> None:

@@ -7,7 +7,6 @@ development key made before the fork, are the same for all.
 """
 
 import asyncio
-import importlib.util
 from typing import Any
 
 from aiohttp import web
@@ -59,10 +58,8 @@ def _forget_worker_gauges(server: Any, worker: Any) -> None:
 
 
 def _worker_class(choice: str) -> str:
-    """aiohttp's uvloop worker when uvloop is wanted and installed (see ``serve.new_event_loop``)."""
-    if choice != "asyncio" and importlib.util.find_spec("uvloop") is not None:
-        return "aiohttp.GunicornUVLoopWebWorker"
-    return "aiohttp.GunicornWebWorker"
+    """aiohttp's uvloop worker with ``EVENT_LOOP=uvloop`` (see ``serve.new_event_loop``)."""
+    return "aiohttp.GunicornUVLoopWebWorker" if choice == "uvloop" else "aiohttp.GunicornWebWorker"
 
 
 def check_store(settings: Settings) -> None:

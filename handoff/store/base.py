@@ -267,14 +267,16 @@ def resolve_layout(
 class Subscription:
     """The changes of one session, from the moment of subscribing, each version once, in order.
 
-    One reader at a time (a websocket's pump, or a long-poll). Most subscribers
-    wait idle for minutes, so nothing is allocated until there is something to
-    wait for or to hold: an ``asyncio.Queue`` would cost four deques (about
-    3 KiB) per idle websocket. A version at or below one already queued is
-    dropped, so a backend may deliver an event twice (after a reconnect, say).
+    One reader at a time: a long-poll awaits :meth:`get`; a websocket takes events
+    with :meth:`pop` when its listener (:meth:`listen`) is called, so an idle socket
+    needs no task waiting here. Most subscribers wait idle for minutes, so nothing
+    is allocated until there is something to wait for or to hold: an
+    ``asyncio.Queue`` would cost four deques (about 3 KiB) per idle websocket. A
+    version at or below one already queued is dropped, so a backend may deliver an
+    event twice (after a reconnect, say).
     """
 
-    __slots__ = ("session_id", "_events", "_waiter", "_newest", "_interrupted")
+    __slots__ = ("session_id", "_events", "_waiter", "_newest", "_interrupted", "_listener")
 
     def __init__(self, session_id: str) -> None:
         self.session_id = session_id
@@ -282,6 +284,7 @@ class Subscription:
         self._waiter: asyncio.Future[None] | None = None
         self._newest = 0
         self._interrupted = False
+        self._listener: Callable[[], None] | None = None
 
     @property
     def newest(self) -> int:
@@ -302,9 +305,28 @@ class Subscription:
         self._interrupted = True
         self._wake()
 
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the loop, synchronously) whenever an event or the
+        interruption arrives, and now if one is already waiting; it then drains
+        the subscription with :meth:`pop`."""
+        self._listener = listener
+        if self._events or self._interrupted:
+            listener()
+
+    def pop(self) -> Event | None:
+        """The next event, or None when there is none yet; :class:`Interrupted` once the
+        server is shutting down and every earlier event was taken."""
+        if self._events:
+            return self._events.popleft()
+        if self._interrupted:
+            raise Interrupted
+        return None
+
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
+        if self._listener is not None:
+            self._listener()
 
     async def get(self) -> Event:
         while not self._events:

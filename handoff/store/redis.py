@@ -18,6 +18,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ParamSpec, TypeVar
@@ -82,6 +83,8 @@ CALL_WAIT = 4.0
 BULK_WAIT = 20.0
 #: Index keys outlive their session's tombstone by this much, so a lookup never misses.
 SLACK = 60.0
+#: Decoded records kept per process, the most recently read ones.
+CACHED_RECORDS = 4096
 
 
 def guarded(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
@@ -143,8 +146,12 @@ class RedisStore(SessionStore):
         self._scripts = {
             name: client.register_script(getattr(scripts, name))
             for name in ("EXPIRE", "ADVANCE", "ACQUIRE", "RELEASE", "PUT_PAGE", "CLEAR_PAGES",
-                         "COMPLETE", "CANCEL")
+                         "COMPLETE", "CANCEL", "READ")
         }
+        # Every change of a session hash is a script that raises its version, and ids
+        # are never reused, so (id, version) names one content in every process: a
+        # read only asks Redis whether the version is still the one decoded here.
+        self._records: OrderedDict[str, Record] = OrderedDict()
         self._hub = EventHub(client, f"{prefix}:{{*}}:ev", self._read)
         self._sweeper: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -195,9 +202,33 @@ class RedisStore(SessionStore):
     # -- reading -----------------------------------------------------------
 
     async def _read(self, session_id: str) -> Record | None:
-        record = record_of(await self._redis.hgetall(self._keys(session_id)[0]))
+        record = await self._cached_read(session_id)
         if isinstance(record, Session) and time.time() >= record.expires_at:
             return await self._expire(session_id)
+        return record
+
+    async def _cached_read(self, session_id: str) -> Record | None:
+        """The session's hash as a record, decoded only when its version changed."""
+        records = self._records
+        held = records.get(session_id)
+        reply = await self._scripts["READ"](
+            keys=self._keys(session_id)[:1], args=[held.version if held is not None else ""]
+        )
+        if isinstance(reply, list):
+            record = record_of(pairs(reply))
+        elif reply is None:
+            record = None
+        else:
+            assert held is not None
+            records.move_to_end(session_id)
+            return held
+        if record is None:
+            records.pop(session_id, None)
+            return None
+        records[session_id] = record
+        records.move_to_end(session_id)
+        if len(records) > CACHED_RECORDS:
+            records.popitem(last=False)
         return record
 
     @guarded

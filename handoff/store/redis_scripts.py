@@ -170,3 +170,12 @@ redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('DEL', KEYS[3])
 return {'ok', f[2], publish(at)}
 """
+
+#: KEYS[1] a session hash, ARGV[1] the version the caller holds.
+#: -> false (gone) | that version, unchanged | the hash, when it changed
+READ = """
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then return false end
+if version == ARGV[1] then return version end
+return redis.call('HGETALL', KEYS[1])
+"""

@@ -1,7 +1,8 @@
 """This process's subscriptions, by session: what both backends hand their events to."""
 
-import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 
 from .base import Event, Record, Session, SessionPage, Subscription, page_of
 
@@ -14,18 +15,8 @@ class Watchers:
     def __init__(self) -> None:
         self._by_session: dict[str, set[Subscription]] = {}
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
-        subscription = Subscription(session_id)
-        self._by_session.setdefault(session_id, set()).add(subscription)
-        try:
-            yield subscription
-        finally:
-            watchers = self._by_session.get(session_id)
-            if watchers is not None:
-                watchers.discard(subscription)
-                if not watchers:
-                    del self._by_session[session_id]
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        return _Subscribed(self._by_session, Subscription(session_id))
 
     def watched(self, session_id: str) -> bool:
         return session_id in self._by_session
@@ -41,6 +32,35 @@ class Watchers:
         for watchers in list(self._by_session.values()):
             for subscription in list(watchers):
                 subscription.interrupt()
+
+
+class _Subscribed(AbstractAsyncContextManager[Subscription]):
+    """One subscription's registration, held while its ``async with`` lasts: a class,
+    not an ``asynccontextmanager``, whose generator frame every idle websocket would keep."""
+
+    __slots__ = ("_by_session", "_subscription")
+
+    def __init__(self, by_session: dict[str, set[Subscription]], subscription: Subscription) -> None:
+        self._by_session = by_session
+        self._subscription = subscription
+
+    async def __aenter__(self) -> Subscription:
+        subscription = self._subscription
+        self._by_session.setdefault(subscription.session_id, set()).add(subscription)
+        return subscription
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        subscription = self._subscription
+        watchers = self._by_session.get(subscription.session_id)
+        if watchers is not None:
+            watchers.discard(subscription)
+            if not watchers:
+                del self._by_session[subscription.session_id]
 
 
 def newest_first(

@@ -2,6 +2,7 @@
 
 import hmac
 import time
+from collections.abc import Awaitable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -33,16 +34,22 @@ async def http_metrics(request: web.Request, handler: Handler) -> web.StreamResp
         status = exc.status
         raise
     finally:
-        metrics.requests.labels(route, request.method, str(status)).inc()
-        metrics.duration.labels(route).observe(time.perf_counter() - started)
+        metrics.answered(route, request.method, status, time.perf_counter() - started)
 
 
 @web.middleware
-async def upload_metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Time accepted uploads and count refused ones by their code (innermost, to see the error)."""
-    route = route_of(request)
-    if route not in UPLOAD_ROUTES:
-        return await handler(request)
+def upload_metrics(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+    """Time accepted uploads and count refused ones by their code (innermost, to see the error).
+
+    A plain function that hands other routes straight to the handler, so no frame of
+    its own stays suspended under every request (an idle websocket keeps its whole chain).
+    """
+    if route_of(request) not in UPLOAD_ROUTES:
+        return handler(request)
+    return _timed_upload(request, handler)
+
+
+async def _timed_upload(request: web.Request, handler: Handler) -> web.StreamResponse:
     metrics = request.app[metrics_key]
     started = time.perf_counter()
     try:

@@ -1,7 +1,7 @@
 """``X-Request-ID``: the caller's when it is sane, else a new one; on every response and log line."""
 
+import os
 import re
-import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -17,7 +17,8 @@ SANE = re.compile(r"[A-Za-z0-9._-]{1,128}")
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     given = request.headers.get(HEADER, "")
-    request_id = given if SANE.fullmatch(given) else uuid.uuid4().hex
+    # 32 random hex digits, as uuid4().hex but without building a UUID on every request.
+    request_id = given if SANE.fullmatch(given) else os.urandom(16).hex()
     request[request_id_key] = request_id
     ids = request_id_var.set(request_id), session_id_var.set(None)
     if session_id := request.match_info.get("session_id"):

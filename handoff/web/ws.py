@@ -46,63 +46,93 @@ async def session_events(request: web.Request) -> web.StreamResponse:
         open_sockets.inc()
         handler = asyncio.current_task()
         assert handler is not None
-        closing: asyncio.Future[WSCloseCode] = asyncio.get_running_loop().create_future()
-        pump: asyncio.Task[None] | None = None
+        pusher = _Pusher(ws, request.app[presenter_key], subscription, record.version, handler)
         try:
-            presenter = request.app[presenter_key]
-            await ws.send_str(presenter.event_message(record, time.time()))
-            pump = asyncio.create_task(
-                _forward(ws, presenter, subscription, record.version, closing, handler)
-            )
+            await ws.send_str(pusher.presenter.event_message(record, time.time()))
+            subscription.listen(pusher.wake)
             try:
                 async for _ in ws:
                     pass  # the desktop has nothing to say; reading answers pings and close frames
             except asyncio.CancelledError:
-                if not closing.done():
+                if pusher.close_code is None:
                     raise
-                # The pump sent a final status (or the server is shutting down) and
+                # The pusher sent a final status (or the server is shutting down) and
                 # stopped this read, so that the close below runs with no read pending:
                 # aiohttp then waits for the desktop's close frame (up to the socket's
                 # timeout), and a desktop that was not reading still gets the last
                 # message and then the close code. Closed while a read is pending, it
                 # would drop the connection at once (1006).
                 handler.uncancel()
-                await ws.close(code=closing.result())
+                await ws.close(code=pusher.close_code)
         finally:
             sockets.discard(ws)
             open_sockets.dec()
-            if pump is not None:
-                pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pump
+            await pusher.stop()
     return ws
 
 
-async def _forward(
-    ws: web.WebSocketResponse,
-    presenter: Presenter,
-    subscription: Subscription,
-    sent: int,
-    closing: asyncio.Future[WSCloseCode],
-    handler: asyncio.Task[web.StreamResponse],
-) -> None:
-    """Send each newer version; after a closing status have the handler close with 1000,
+class _Pusher:
+    """Sends a socket's newer versions in order, from a task that exists only while
+    there is something to send: an idle socket holds no task of its own besides its
+    handler, which reads. After a closing status it has the handler close with 1000,
     and at shutdown with 1001."""
-    try:
-        async for event in subscription:
-            if event.version <= sent:
-                continue
-            await ws.send_str(presenter.event_message(event.record, event.at))
-            sent = event.version
-            if event.status in CLOSED:
-                closing.set_result(WSCloseCode.OK)
-                handler.cancel()
-                return
-    except Interrupted:
-        closing.set_result(WSCloseCode.GOING_AWAY)
-        handler.cancel()
-    except ConnectionResetError:
-        log.debug("websocket peer went away for session %s", subscription.session_id)
+
+    __slots__ = ("ws", "presenter", "subscription", "sent", "handler", "close_code", "task")
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        presenter: Presenter,
+        subscription: Subscription,
+        sent: int,
+        handler: asyncio.Task[web.StreamResponse],
+    ) -> None:
+        self.ws = ws
+        self.presenter = presenter
+        self.subscription = subscription
+        self.sent = sent
+        self.handler = handler
+        self.close_code: WSCloseCode | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """The subscription's listener: start sending unless already sending or closing."""
+        if self.task is None and self.close_code is None:
+            self.task = asyncio.get_running_loop().create_task(self._send())
+
+    async def _send(self) -> None:
+        try:
+            # Events that arrive while a message is being sent are taken by this loop;
+            # once it finds none it ends without awaiting, so no event can slip between.
+            while (event := self.subscription.pop()) is not None:
+                if event.version <= self.sent:
+                    continue
+                await self.ws.send_str(self.presenter.event_message(event.record, event.at))
+                self.sent = event.version
+                if event.status in CLOSED:
+                    self._close(WSCloseCode.OK)
+                    return
+        except Interrupted:
+            self._close(WSCloseCode.GOING_AWAY)
+        except ConnectionResetError:
+            log.debug("websocket peer went away for session %s", self.subscription.session_id)
+        except Exception:
+            log.exception("pushing to the websocket of session %s failed",
+                          self.subscription.session_id)
+        finally:
+            self.task = None
+
+    def _close(self, code: WSCloseCode) -> None:
+        self.close_code = code
+        self.handler.cancel()
+
+    async def stop(self) -> None:
+        """Wait for no send: cancel one in progress (the socket is going away)."""
+        self.close_code = self.close_code or WSCloseCode.GOING_AWAY  # no new sends
+        if (task := self.task) is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def close_websockets(app: web.Application) -> None:

@@ -47,6 +47,33 @@ async def test_a_session_made_through_one_store_is_served_and_heard_through_anot
     assert (event.status, event.version) == (Status.OPENED, 2)
 
 
+async def test_a_store_that_read_a_session_reads_each_change_made_through_another(open_store):
+    a, b = await open_store(), await open_store()
+    session = await a.create(spec())
+    assert (await b.get(session.id)).status == Status.PENDING  # b now holds version 1
+    await a.mark_opened(session.id)
+    opened = await b.get(session.id)
+    assert (opened.status, opened.version) == (Status.OPENED, 2)
+    await a.cancel(session.id)
+    cancelled = await b.get(session.id)
+    assert (cancelled.status, cancelled.version) == (Status.CANCELLED, 3)
+    assert await b.get(session.id) == cancelled
+
+
+async def test_a_session_gone_from_redis_is_gone_for_a_store_that_had_read_it(
+    open_store, redis_server, redis_prefix
+):
+    a = await open_store()
+    session = await a.create(spec())
+    assert await a.get(session.id) == session
+    raw = redis.Redis.from_url(redis_server.url)
+    try:
+        await raw.delete(f"{redis_prefix}:{{{session.id}}}:s")
+    finally:
+        await raw.aclose()
+    assert await a.get(session.id) is None
+
+
 async def test_expiry_happens_once_and_every_store_hears_it_once(open_store):
     a, b = await open_store(), await open_store()
     session = await a.create(spec(ttl=0.3))
