@@ -75,6 +75,17 @@ def test_auto_keeps_colour():
     assert red > 150 and green < 80 and blue < 80
 
 
+@pytest.mark.parametrize("shade", [0, 240, 255])
+@pytest.mark.parametrize("name", ["auto", "bw", "grayscale"])
+def test_a_page_of_one_shade_comes_out_plain(name, shade):
+    # The back of a sheet, or a photo of the table: nothing to separate, still a page.
+    data = to_jpeg(Image.new("RGB", (800, 1100), (shade, shade, shade)))
+    page, _ = process_page(data, None, name)
+    image = Image.open(io.BytesIO(page)).convert("L")
+    low, high = image.getextrema()
+    assert high - low <= 8, (low, high)
+
+
 def test_bw_page_is_several_times_smaller_than_colour():
     page, _ = text_page(LINES * 6)
     data = to_jpeg(lit_from_side(page, 0.7))

@@ -137,4 +137,8 @@ def _otsu(values: np.ndarray) -> float:
     above = total - below
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (grand * below / total - mean_below) ** 2 / (below * above)
-    return float(centres[int(np.nanargmax(between[:-1]))])
+    scores = between[:-1]
+    scores = np.where(np.isfinite(scores), scores, -1.0)
+    if scores.max() < 0:  # one value throughout (a blank page): nothing to separate
+        return 0.5
+    return float(centres[int(np.argmax(scores))])
