@@ -1,6 +1,8 @@
 """Short codes: the phone types the code the computer shows at /c when the QR code fails."""
 
 import asyncio
+
+import aiohttp
 import re
 
 from handoff import shortcode
@@ -121,6 +123,21 @@ async def test_with_redis_every_worker_shares_the_count_of_wrong_codes(
     alone = await make_client(redis_url=redis_server.url, redis_prefix=f"{redis_prefix}-other",
                               rate_limit_code_misses="4 per 10 minutes")
     assert (await alone.get("/c/ZZZZ-ZZZZ", allow_redirects=False)).status == 404
+
+
+async def test_a_code_sent_in_another_body_type_is_refused_and_not_counted(make_client):
+    client = await make_client(rate_limit_code_misses="1 per 10 minutes")
+    session = await create(client)
+    form = aiohttp.FormData({"code": session["short_code"]})
+    form.add_field("file", b"x", filename="x")  # forces multipart/form-data
+    for sent in ({"data": form}, {"json": {"code": session["short_code"]}}):
+        refused = await client.post("/c", allow_redirects=False, **sent)
+        assert refused.status == 415, await refused.text()
+        assert "application/x-www-form-urlencoded" in (await refused.json())["error"]
+    # Neither counted as a wrong code: the one allowed miss is still there, then the limit.
+    assert (await client.post("/c", data={"code": wrong_code(session)})).status == 404
+    assert (await client.post("/c", data={"code": session["short_code"]},
+                              allow_redirects=False)).status == 429
 
 
 async def test_right_codes_do_not_count_against_the_limit(client):
