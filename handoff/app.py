@@ -22,6 +22,7 @@ from .keys import (
     webhooks_key,
     ocr_executor_key,
     pdf_executor_key,
+    preview_turns_key,
     ocr_languages_key,
     presenter_key,
     settings_key,
@@ -32,6 +33,7 @@ from .web.middlewares import error_middleware, security_headers
 from .metrics import Metrics
 from .web.metrics import http_metrics, upload_metrics
 from .web.ratelimit import phone_rate_limit
+from .web.turns import Turns
 from .web.requestid import request_id_header, request_id_middleware
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
@@ -154,6 +156,7 @@ def create_app(settings: Settings) -> web.Application:
     app[tenants_key] = tenants = Tenants.from_config(settings.api_keys, settings.tenants_file)
     app[websockets_key] = weakref.WeakSet()
     app[metrics_key] = Metrics()
+    app[preview_turns_key] = Turns()
 
     # Routes, cross-origin access to the API when configured, then everything that builds links.
     setup_routes(app)

@@ -81,3 +81,8 @@ class Unprocessable(HandoffError):
 class TooManyRequests(HandoffError):
     status = 429
     default_code = "rate_limited"
+
+
+class ServiceUnavailable(HandoffError):
+    status = 503
+    default_code = "busy"

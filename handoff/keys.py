@@ -9,6 +9,7 @@ from .idempotency import IdempotencyStore
 from .metrics import Metrics
 from .ratelimits import RateLimits
 from .web.presenter import Presenter
+from .web.turns import Turns
 from .settings import Settings
 from .store import SessionStore
 from .tenants import Tenants
@@ -26,6 +27,8 @@ ocr_executor_key = web.AppKey("ocr_executor", ThreadPoolExecutor)
 #: One thread for PDFium (PDF previews): the library is not thread-safe, and previews
 #: then never hold up the image pool's uploads.
 pdf_executor_key = web.AppKey("pdf_executor", ThreadPoolExecutor)
+#: PDF previews' turns on that thread (the PDF is read only when its turn comes).
+preview_turns_key = web.AppKey("preview_turns", Turns)
 #: The languages Tesseract can read on this machine (empty: no OCR), found at startup.
 ocr_languages_key = web.AppKey("ocr_languages", frozenset[str])
 websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

@@ -224,10 +224,11 @@ def paths() -> Json:
                                                   "schema": {"type": "integer"}}},
                      "content": {"image/jpeg": {"schema": {
                          "type": "string", "contentMediaType": "image/jpeg"}}}},
-             **errors(400, 401, 404, 409, 422, say={
+             **errors(400, 401, 404, 409, 422, 503, say={
                  400: f"`width` is not a whole number from {MIN_WIDTH} to {MAX_WIDTH} (`invalid_width`).",
                  409: "The file is not a PDF (`not_a_pdf`).",
                  422: "The file cannot be read as a PDF (`unreadable_pdf`).",
+                 503: "More previews are waiting than are queued (`busy`); see `Retry-After`.",
              })},
             parameters=[DOWNLOAD_ID, param(
                 "width", "query",

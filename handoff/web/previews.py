@@ -11,9 +11,8 @@ from aiohttp import web
 
 from ..capture import pdf_preview
 from ..errors import BadRequest, Conflict, NotFound
-from ..keys import pdf_executor_key, store_key
+from ..keys import pdf_executor_key, preview_turns_key, store_key
 from .api import file_of
-
 
 async def download_preview(request: web.Request) -> web.Response:
     width = _width(request)
@@ -23,16 +22,19 @@ async def download_preview(request: web.Request) -> web.Response:
         raise Conflict(
             f"Only PDF files have a preview; this one is {info.content_type}.", code="not_a_pdf"
         )
-    # A result file is at most an upload's size (MAX_UPLOAD_BYTES, or SCAN_MAX_PAGES pages).
-    data = b"".join([chunk async for chunk in request.app[store_key].file_chunks(info.download_id)])
-    if len(data) != info.size:  # deleted or expired while it was being read
-        raise NotFound(
-            "There is no such file; it may have expired or been deleted.", code="file_not_found"
+    async with request.app[preview_turns_key].turn():
+        # A result file is at most an upload's size (MAX_UPLOAD_BYTES, or SCAN_MAX_PAGES pages).
+        store = request.app[store_key]
+        data = b"".join([chunk async for chunk in store.file_chunks(info.download_id)])
+        if len(data) != info.size:  # deleted or expired while it was being read
+            raise NotFound(
+                "There is no such file; it may have expired or been deleted.", code="file_not_found"
+            )
+        loop = asyncio.get_running_loop()
+        preview = await loop.run_in_executor(
+            request.app[pdf_executor_key], pdf_preview.first_page, data, width
         )
-    loop = asyncio.get_running_loop()
-    preview = await loop.run_in_executor(
-        request.app[pdf_executor_key], pdf_preview.first_page, data, width
-    )
+        del data
     return web.Response(
         body=preview.jpeg,
         headers={

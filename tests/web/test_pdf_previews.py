@@ -175,3 +175,37 @@ async def test_a_pdf_kept_in_redis_previews_too(make_client, redis_server, redis
     assert response.status == 200
     assert response.headers["X-Page-Count"] == "3"
     assert ImageStat.Stat(picture(await response.read()).convert("L")).mean[0] < 80
+
+
+async def test_a_burst_of_previews_is_drawn_in_turn_and_the_overflow_told_to_retry(client):
+    item = await scanned_pdf(client, colors=("#202020",))
+    responses = await asyncio.gather(*(preview(client, item) for _ in range(30)))
+    statuses = [r.status for r in responses]
+    assert set(statuses) <= {200, 503} and 200 in statuses, statuses
+    for refused in (r for r in responses if r.status == 503):
+        assert refused.headers["Retry-After"] == "1"
+        assert (await refused.json())["code"] == "busy"
+    assert (await preview(client, item)).status == 200  # the queue drained
+
+
+async def test_turns_admit_one_holder_and_a_bounded_line():
+    from handoff.errors import ServiceUnavailable
+    from handoff.web.turns import Turns
+
+    turns, entered, release = Turns(waiting=2), [], asyncio.Event()
+
+    async def take(name: str) -> None:
+        async with turns.turn():
+            entered.append(name)
+            await release.wait()
+
+    holder = asyncio.create_task(take("first"))
+    await asyncio.sleep(0)
+    line = [asyncio.create_task(take(f"waiting-{i}")) for i in range(2)]
+    await asyncio.sleep(0)
+    with pytest.raises(ServiceUnavailable):
+        async with turns.turn():
+            pass
+    release.set()
+    await asyncio.gather(holder, *line)
+    assert entered == ["first", "waiting-0", "waiting-1"]
