@@ -343,7 +343,9 @@ class SignatureStrokes(BaseModel):
         description="per stroke its points [x, y, t_ms, pressure] (pressure 0: not measured); "
         "[x, y] points are accepted too",
     )
-    pointer_type: str | None = Field(None, pattern=r"^[a-z]{1,16}$", description="touch, pen, mouse or mixed")
+    pointer_type: str | None = Field(
+        None, pattern=r"^[a-z]{1,16}$",
+        description="touch, pen, mouse or mixed; another browser's word is kept as null")
     device_pixel_ratio: float | None = Field(None, gt=0, le=16)
 
     @field_validator("strokes")
@@ -354,11 +356,24 @@ class SignatureStrokes(BaseModel):
             for p, point in enumerate(stroke):
                 if len(point) < 2:
                     raise ValueError(f"point {p} of stroke {s} needs at least x and y")
+                if len(point) > 2 and point[2] < 0:
+                    raise ValueError(f"point {p} of stroke {s}: t is milliseconds since the "
+                                     "first point, never negative")
+                if len(point) > 3 and not 0 <= point[3] <= 1:
+                    raise ValueError(f"point {p} of stroke {s}: pressure is from 0 to 1")
             total += len(stroke)
         if total > 200_000:
             raise ValueError("a signature may hold at most 200000 points")
         return strokes
 
+    @field_validator("pointer_type")
+    @classmethod
+    def _known_pointer(cls, value: str | None) -> str | None:
+        return value if value in POINTER_TYPES else None
+
+
+#: What ``strokes.json`` says of the pointer (a browser may report other words).
+POINTER_TYPES = frozenset({"touch", "pen", "mouse", "mixed"})
 
 Corner = Annotated[list[float], Field(min_length=2, max_length=2)]
 

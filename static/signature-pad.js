@@ -133,7 +133,8 @@ export class SignaturePad {
     const y = clamp(event.clientY - box.top, 0, box.height) / this.scale;
     if (this.start === null) this.start = event.timeStamp;
     const pressure = event.pointerType === "pen" && event.pressure > 0 ? round(event.pressure, 1000) : 0;
-    return [round(x), round(y), Math.round(event.timeStamp - this.start), pressure];
+    // Never before the first point (a coalesced move may carry an earlier time stamp).
+    return [round(x), round(y), Math.max(0, Math.round(event.timeStamp - this.start)), pressure];
   }
 
   listen() {

@@ -57,3 +57,21 @@ async def test_include_strokes_is_only_for_signatures(client):
         "action_type": "photo", "output_format": "jpg", "include_strokes": True})
     assert response.status == 400
     assert "include_strokes applies only to action_type 'signature'" in (await response.json())["error"]
+
+
+async def test_points_with_a_negative_time_or_pressure_past_one_are_refused(client):
+    for bad in ([0, 100, -50, 0.5], [0, 100, 0, 1.5], [0, 100, 0, -0.5]):
+        session = await create(client, action_type="signature", output_format="png", include_strokes=True)
+        stroke = pad_body()["strokes"][0][:20] + [[60 + bad[0], *bad[1:]]]
+        response = await send_signature(client, session, {**pad_body(), "strokes": [stroke]})
+        assert response.status == 400, (bad, await response.text())
+        assert "point 20 of stroke 0" in (await response.json())["details"][0]["message"]
+        state = await (await client.get(f"/api/v1/sessions/{session['id']}", headers=A)).json()
+        assert state["status"] != "completed"
+
+
+async def test_a_pointer_word_strokes_json_does_not_know_is_kept_as_null(client):
+    session = await create(client, action_type="signature", output_format="png", include_strokes=True)
+    assert (await send_signature(client, session, {**pad_body(), "pointer_type": "finger"})).status == 200
+    _, strokes = await result_items(client, session)
+    assert json.loads(await download(client, strokes))["pointer_type"] is None
