@@ -55,6 +55,12 @@ class Delivery:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
+class Requeued(StrEnum):
+    QUEUED = "queued"
+    IN_FLIGHT = "in_flight"
+    CHANGED = "changed"
+
+
 class DeliveryQueue(abc.ABC):
     """Where deliveries wait; values go in and out, never live objects."""
 
@@ -66,6 +72,13 @@ class DeliveryQueue(abc.ABC):
     async def claim_due(self, now: float, limit: int, hold: float) -> list[Delivery]:
         """Up to ``limit`` pending deliveries due by ``now``, each held from other claims for
         ``hold`` seconds (then due again, in case whoever claimed it died)."""
+
+    @abc.abstractmethod
+    async def requeue(self, previous: Delivery, again: Delivery) -> Requeued:
+        """Store ``again`` (pending, due at its ``next_attempt_at``) in place of ``previous``,
+        as one step: unless an attempt is under way (that attempt is the one asked for;
+        another would send it twice at once), or the stored delivery is no longer
+        ``previous`` (an attempt ended meanwhile: read it again and retry)."""
 
     @abc.abstractmethod
     async def release(self, deliveries: list[Delivery], now: float) -> None:

@@ -1,8 +1,9 @@
 """Deliveries in this process's memory: lost with the process (the docs say so)."""
 
+import time
 from collections import OrderedDict
 
-from .base import KEPT_PER_TENANT, Delivery, DeliveryQueue, DeliveryStatus
+from .base import KEPT_PER_TENANT, Delivery, DeliveryQueue, DeliveryStatus, Requeued
 
 
 class MemoryQueue(DeliveryQueue):
@@ -11,6 +12,8 @@ class MemoryQueue(DeliveryQueue):
         self._by_tenant: dict[str, OrderedDict[str, Delivery]] = {}
         #: delivery id -> (tenant, when it is due); pending deliveries only.
         self._due: dict[str, tuple[str, float]] = {}
+        #: delivery id -> until when its claim holds (an attempt is under way).
+        self._claimed: dict[str, float] = {}
 
     async def add(self, delivery: Delivery) -> None:
         await self.save(delivery)
@@ -25,15 +28,26 @@ class MemoryQueue(DeliveryQueue):
         claimed = []
         for _, delivery_id, tenant in due:
             self._due[delivery_id] = (tenant, now + hold)
+            self._claimed[delivery_id] = now + hold
             claimed.append(self._by_tenant[tenant][delivery_id])
         return claimed
 
+    async def requeue(self, previous: Delivery, again: Delivery) -> Requeued:
+        if await self.get(previous.tenant, previous.id) != previous:
+            return Requeued.CHANGED
+        if self._claimed.get(again.id, 0.0) > time.time():
+            return Requeued.IN_FLIGHT
+        await self.save(again)
+        return Requeued.QUEUED
+
     async def release(self, deliveries: list[Delivery], now: float) -> None:
         for delivery in deliveries:
+            self._claimed.pop(delivery.id, None)
             if delivery.id in self._due:
                 self._due[delivery.id] = (delivery.tenant, now)
 
     async def save(self, delivery: Delivery) -> None:
+        self._claimed.pop(delivery.id, None)
         self._by_tenant.setdefault(delivery.tenant, OrderedDict())[delivery.id] = delivery
         if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None:
             self._due[delivery.id] = (delivery.tenant, delivery.next_attempt_at)

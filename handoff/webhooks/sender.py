@@ -16,7 +16,7 @@ import aiohttp
 
 from .. import __version__
 from ..tenants import Tenant
-from .base import Delivery, DeliveryQueue, DeliveryStatus
+from .base import Delivery, DeliveryQueue, DeliveryStatus, Requeued
 from .signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ POLL = 1.0
 HOLD_SLACK = 5.0
 #: How long a stop waits for the loop to finish its Redis call (then for a cancelled task).
 STOP_WAIT = 3.0
+#: How often a retry asked for reads the delivery again when an attempt changed it meanwhile.
+REQUEUE_TRIES = 5
 #: Each retry's delay is its schedule entry times a random factor within ±JITTER.
 JITTER = 0.1
 
@@ -82,13 +84,18 @@ class Sender:
         self._wake.set()
 
     async def retry_now(self, tenant: str, delivery_id: str) -> Delivery | None:
-        delivery = await self.queue.get(tenant, delivery_id)
-        if delivery is None:
-            return None
-        again = delivery.replace(status=DeliveryStatus.PENDING, next_attempt_at=time.time())
-        await self.queue.save(again)
-        self._wake.set()
-        return again
+        for _ in range(REQUEUE_TRIES):
+            delivery = await self.queue.get(tenant, delivery_id)
+            if delivery is None:
+                return None
+            again = delivery.replace(status=DeliveryStatus.PENDING, next_attempt_at=time.time())
+            outcome = await self.queue.requeue(delivery, again)
+            if outcome == Requeued.IN_FLIGHT:
+                return delivery  # an attempt is under way: that one is the retry asked for
+            if outcome == Requeued.QUEUED:
+                self._wake.set()
+                return again
+        return delivery  # it kept changing under us: attempts are being made anyway
 
     async def close(self) -> None:
         # Queue what the store has announced, then stop the loop. Attempts in flight are

@@ -194,6 +194,27 @@ async def test_a_failed_delivery_can_be_sent_again_now_with_its_id(hooked, recei
     assert done["attempts"] == 2
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["memory", "redis"])
+async def test_retries_asked_for_at_once_while_one_is_sent_are_all_counted(
+    hooked, receiver, shared, request
+):
+    store = {}
+    if shared:
+        store = {"redis_url": request.getfixturevalue("redis_server").url,
+                 "redis_prefix": request.getfixturevalue("redis_prefix")}
+    hook = await receiver()
+    client = await hooked(hook.url, **store)
+    session = await create(client)
+    await client.delete(f"/api/v1/sessions/{session['id']}", headers=HOOKED)
+    sent = await until_delivery(client, lambda d: d["status"] == "succeeded")
+    url = f"/api/v1/webhooks/deliveries/{sent['id']}/retry"
+    answers = await asyncio.gather(*(client.post(url, headers=HOOKED) for _ in range(20)))
+    assert {a.status for a in answers} == {202}
+    # Every retry has answered, so once the delivery reads succeeded nothing more is sent.
+    done = await until_delivery(client, lambda d: d["status"] == "succeeded")
+    assert 2 <= done["attempts"] == hook.seen, (done["attempts"], hook.seen)
+
+
 async def test_deliveries_never_cross_tenants(hooked, receiver):
     hook = await receiver()
     client = await hooked(hook.url)
