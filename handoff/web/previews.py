@@ -47,10 +47,13 @@ async def download_preview(request: web.Request) -> web.Response:
 
 
 def _width(request: web.Request) -> int:
-    raw = request.query.get("width", "")
-    if not raw:
-        return pdf_preview.DEFAULT_WIDTH
     low, high = pdf_preview.MIN_WIDTH, pdf_preview.MAX_WIDTH
+    given = request.query.getall("width", [])
+    if len(given) > 1:
+        raise BadRequest("Give width once.", code="invalid_width")
+    if not given or not given[0]:
+        return pdf_preview.DEFAULT_WIDTH
+    raw = given[0].lstrip("0")  # "0480" and "00000480" alike
     # The length first: int() refuses strings of more than 4,300 digits.
     digits = raw.isascii() and raw.isdecimal() and len(raw) <= len(str(high))
     if not digits or not low <= int(raw) <= high:

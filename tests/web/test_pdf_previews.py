@@ -112,7 +112,17 @@ async def test_a_file_that_is_not_a_pdf_answers_409(client):
     }
 
 
-@pytest.mark.parametrize("width", ["0", "63", "1025", "wide", "4.5", "-100", "9" * 5000, "٣٢٠"])
+async def test_width_is_given_once_and_leading_zeros_do_not_matter(client):
+    item = await scanned_pdf(client, colors=("#f4f4f4",))
+    for width in ("0320", "00000320"):
+        response = await preview(client, item, width=width)
+        assert response.status == 200 and picture(await response.read()).width == 320
+    for twice in ("width=320&width=480", "width=480&width=9999"):
+        response = await client.get(f"{path_of(item['preview_url'])}?{twice}", headers=A)
+        assert response.status == 400 and (await response.json())["error"] == "Give width once."
+
+
+@pytest.mark.parametrize("width", ["0", "000", "63", "1025", "wide", "4.5", "-100", "9" * 5000, "٣٢٠"])
 async def test_a_width_out_of_bounds_answers_400(client, width):
     item = await scanned_pdf(client, colors=("#f4f4f4",))
     response = await preview(client, item, width=width)

@@ -29,7 +29,7 @@ def check_corners(corners: Sequence[Point], width: int, height: int) -> list[Poi
         if not (-EDGE_TOLERANCE <= x <= width + EDGE_TOLERANCE
                 and -EDGE_TOLERANCE <= y <= height + EDGE_TOLERANCE):
             raise Unprocessable(
-                f"A corner ({x:.0f}, {y:.0f}) lies outside the {width}×{height} photo; "
+                f"A corner ({x:.6g}, {y:.6g}) lies outside the {width}×{height} photo; "
                 "place all four corners on the photo.",
                 code="corners_outside_image",
             )
