@@ -27,6 +27,10 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+#: The ``method`` labels; every other method is counted as ``OTHER``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
+
+
 class Metrics:
     """Every metric handoff exports; labels never hold an id, token or tenant."""
 
@@ -56,7 +60,10 @@ class Metrics:
         self._answers: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def answered(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Count one answered request and its time."""
+        """Count one answered request and its time. Any method token parses, so methods
+        beyond HTTP's own are counted as ``OTHER``: a client cannot add series at will."""
+        if method not in METHODS:
+            method = "OTHER"
         series = self._answers.get((route, method, status))
         if series is None:
             series = (self.requests.labels(route, method, str(status)),

@@ -95,6 +95,18 @@ async def test_labels_name_routes_never_ids_or_tokens(client):
     assert value(figures, "handoff_http_requests_total", route="unmatched", method="GET", status="404") == 1
 
 
+async def test_methods_beyond_https_own_share_one_label(client):
+    # The HTTP parser lets WebDAV's and other registered methods through (and, in its
+    # pure-Python form, any token): each would otherwise be a series of its own.
+    odd = ("PROPFIND", "MKCOL", "PURGE")
+    for method in odd:
+        assert (await client.request(method, "/api/v1/health")).status == 405
+    figures = await scrape(client)
+    counted = {dict(labels)["method"]: n for (name, labels), n in figures.items()
+               if name == "handoff_http_requests_total" and dict(labels)["status"] == "405"}
+    assert counted == {"OTHER": 3}, counted
+
+
 async def test_a_metrics_token_is_required_once_set(make_client):
     token = "metrics-token-0123456789"
     client = await make_client(metrics_token=token)
