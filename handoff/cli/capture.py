@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-
 from ..client import HandoffClient, HandoffClientError, ResultItem, Session, SessionOut
 from ..client.errors import NetworkError
 from .terminal import qr_lines
@@ -67,15 +66,15 @@ async def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             if isinstance(state, SessionOut) and state.short_code:
                 say(f"No camera? Open {state.short_code_url} and type {state.short_code}")
             async with asyncio.timeout(args.timeout):
-                said: tuple[str, int] | None = None
+                said: str | None = None  # the status last shown
                 async for event in session.events():
                     pages = event.session.scan_pages if isinstance(event.session, SessionOut) else None
-                    if said is not None and said[0] == event.status:
+                    if said == event.status:
                         # The status is the same: a scan's page arrived (or the phone started over).
                         say(f"{datetime.now():%H:%M:%S}  {'':<15} {pages_said(pages or 0)}")
                     else:
                         say(f"{datetime.now():%H:%M:%S}  {event.status:<15} {PROGRESS[event.status]}")
-                    said = (event.status, pages or 0)
+                    said = event.status
             state = session.state
             if not isinstance(state, SessionOut) or state.status != "completed":
                 return 1
