@@ -29,12 +29,12 @@ from .keys import (
     store_key,
     websockets_key,
 )
-from .web.middlewares import error_middleware, security_headers
+from .web.middlewares import request_middleware, security_headers
 from .metrics import Metrics
-from .web.metrics import http_metrics, upload_metrics
+from .web.metrics import upload_metrics
 from .web.ratelimit import phone_rate_limit
 from .web.turns import Turns
-from .web.requestid import request_id_header, request_id_middleware
+from .web.requestid import request_id_header
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
 from .web.routes import setup_routes
@@ -141,11 +141,11 @@ async def _ocr_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     largest = max(settings.max_upload_bytes, settings.scan_upload_max_bytes)
-    # Each request gets its id first; errors are rendered next, after phone routes have put
-    # theirs into the user's language.
+    # Each request gets its id, its timing and its error answers first, after phone routes
+    # have put their errors into the user's language.
     # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
-        middlewares=[request_id_middleware, http_metrics, error_middleware, phone_language,
+        middlewares=[request_middleware, phone_language,
                      phone_rate_limit, upload_metrics],
         client_max_size=largest + BODY_SLACK,
         handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},

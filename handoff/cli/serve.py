@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from ..app import create_app
 from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
-from ..logs import configure_logging
+from ..logs import configure_logging, lean_records
 from ..tenants import describe_error
 
 #: Settings whose values are credentials: their errors never repeat what was given.
@@ -55,6 +55,7 @@ def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
 def main(workers: int | None = None) -> None:
     settings = load_settings(**({"workers": workers} if workers is not None else {}))
     configure_logging(settings.log_level, settings.log_format)
+    lean_records()
     settings, generated_key = with_development_key(settings)
     settings = with_derived_base_url(settings)
     if generated_key is not None:

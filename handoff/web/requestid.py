@@ -2,9 +2,9 @@
 
 import os
 import re
+from contextvars import Token
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from ..keys import action_key, request_id_key, session_id_key
 from ..logs import request_id_var, session_id_var
@@ -14,20 +14,21 @@ HEADER = "X-Request-ID"
 SANE = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
-@web.middleware
-async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+def begin(request: web.Request) -> tuple[Token[str | None], Token[str | None]]:
+    """Give ``request`` its id and its log context; :func:`end` takes the context back."""
     given = request.headers.get(HEADER, "")
     # 32 random hex digits, as uuid4().hex but without building a UUID on every request.
     request_id = given if SANE.fullmatch(given) else os.urandom(16).hex()
     request[request_id_key] = request_id
-    ids = request_id_var.set(request_id), session_id_var.set(None)
+    tokens = request_id_var.set(request_id), session_id_var.set(None)
     if session_id := request.match_info.get("session_id"):
         bind_session(request, session_id)
-    try:
-        return await handler(request)
-    finally:
-        request_id_var.reset(ids[0])
-        session_id_var.reset(ids[1])
+    return tokens
+
+
+def end(tokens: tuple[Token[str | None], Token[str | None]]) -> None:
+    request_id_var.reset(tokens[0])
+    session_id_var.reset(tokens[1])
 
 
 def bind_session(request: web.Request, session_id: str, action: str | None = None) -> None:
