@@ -4,7 +4,8 @@ import io
 import logging
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import img2pdf
 import pillow_heif
@@ -12,6 +13,7 @@ from PIL import Image, ImageOps
 
 from ..errors import UnsupportedMediaType, Unprocessable
 from ..domain import NewFile
+from .jpeg import without_metadata
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,8 @@ pillow_heif.register_heif_opener()
 
 #: Longest side of a stored photo.
 MAX_SIDE = 4096
+#: The EXIF tag saying how a photo must be turned to be upright (1: as stored).
+ORIENTATION = 0x0112
 #: Images above this many pixels are refused before decoding (decompression bombs).
 MAX_PIXELS = 64_000_000
 
@@ -52,23 +56,47 @@ def open_image(data: bytes) -> Image.Image:
     Raises 415 for bytes that are no accepted image type and 422 for ones that
     cannot be used (undecodable, truncated, too many pixels).
     """
+    image = _opened(data)
+    _decoded(image)
+    # In place: the image is ours, and a copy of 12 megapixels costs tens of milliseconds.
+    ImageOps.exif_transpose(image, in_place=True)
+    return image
+
+
+def _opened(data: bytes) -> Image.Image:
+    """The image's header read (no pixels yet), its type and size checked."""
     kind = sniff_image_type(data)
     if kind is None:
         raise UnsupportedMediaType(
             "This file is not a JPEG, PNG, WebP or HEIC image.", code="unsupported_image_type"
         )
+    with _read_errors(kind):
+        image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise Unprocessable(
+                f"This image has too many pixels ({width}×{height}); "
+                f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted.",
+                code="image_too_large",
+            )
+    if width < 1 or height < 1:
+        raise Unprocessable("This image is empty.", code="undecodable_image")
+    return image
+
+
+def _decoded(image: Image.Image) -> None:
+    """Decode all of ``image``'s data (at the scale a ``draft`` chose), or 422."""
+    with _read_errors(image.format or "image"):
+        image.load()
+
+
+@contextmanager
+def _read_errors(kind: str) -> Iterator[None]:
+    """Pillow's many exceptions for broken and oversized files, as 422s that say why."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise Unprocessable(
-                    f"This image has too many pixels ({width}×{height}); "
-                    f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted.",
-                    code="image_too_large",
-                )
-            image.load()
+            yield
     except Unprocessable:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -81,15 +109,12 @@ def open_image(data: bytes) -> Image.Image:
             "This image could not be read; it may be damaged or incomplete. Please take it again.",
             code="undecodable_image",
         ) from exc
-    if width < 1 or height < 1:
-        raise Unprocessable("This image is empty.", code="undecodable_image")
-    # In place: the image is ours, and a copy of 12 megapixels costs tens of milliseconds.
-    ImageOps.exif_transpose(image, in_place=True)
-    return image
 
 
-def normalize(image: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
-    """Upright, at most ``max_side`` px, in RGB or RGBA, with no metadata left on it."""
+def normalize(image: Image.Image, max_side: int = MAX_SIDE, *, owned: bool = False) -> Image.Image:
+    """Upright, at most ``max_side`` px, in RGB or RGBA, with no metadata left on it.
+
+    ``owned``: the caller's image may be changed (its metadata dropped in place)."""
     # A colour profile only describes the pixels it came with (a CMYK one would lie).
     icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
     original = image
@@ -103,7 +128,7 @@ def normalize(image: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
     # Metadata travels in ``info`` (EXIF, XMP, comments): the result gets a fresh one with
     # only the colour profile. A copy only when nothing above made a new image, so the
     # caller's is left as it was; pasting into a blank image would cost four times as much.
-    clean = image.copy() if image is original else image
+    clean = image.copy() if image is original and not owned else image
     clean.info = {"icc_profile": icc} if icc else {}
     return clean
 
@@ -179,6 +204,30 @@ def jpeg_pdf(pages: list[bytes], size: tuple[float, float] | None = None) -> byt
 
 def process_photo(data: bytes, output_format: str) -> NewFile:
     """Validate an uploaded photo and store it in exactly the requested format."""
-    image = normalize(open_image(data))
     _, content_type, extension = PHOTO_FORMATS[output_format]
+    image = _opened(data)
+    if output_format == "jpg" and (kept := _as_taken(image, data)) is not None:
+        return NewFile.of(content_type, "photo.jpg", kept)
+    _decoded(image)
+    ImageOps.exif_transpose(image, in_place=True)
+    image = normalize(image, owned=True)
     return NewFile.of(content_type, f"photo.{extension}", encode(image, output_format))
+
+
+def _as_taken(image: Image.Image, data: bytes) -> bytes | None:
+    """An upright colour JPEG that needs no scaling, as it was compressed, metadata dropped
+    (:mod:`.jpeg`); ``None`` when it must be decoded and encoded again.
+
+    Its data is still decoded in full to refuse a damaged file, at an eighth of its
+    size: the entropy-coded data is read to its end, the costly inverse transform is not.
+    """
+    if image.format != "JPEG" or image.mode != "RGB" or max(image.size) > MAX_SIDE:
+        return None
+    if image.getexif().get(ORIENTATION, 1) != 1:
+        return None
+    kept = without_metadata(data)
+    if kept is None:
+        return None
+    image.draft("RGB", (1, 1))
+    _decoded(image)
+    return kept

@@ -1,0 +1,107 @@
+"""Upright JPEGs are stored as taken, without their metadata; the rest is encoded again."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms, ImageDraw
+
+from handoff.capture.jpeg import EOI, JFIF, SOI, without_metadata
+from handoff.capture.photo import process_photo
+from handoff.errors import Unprocessable
+
+GPS_IFD = 0x8825
+XMP = b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>Secret place</x:xmpmeta>"
+
+
+def scene(size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A photo-like picture with detail, so its entropy-coded data is not trivial."""
+    image = Image.effect_noise(size, 60).convert("RGB")
+    ImageDraw.Draw(image).ellipse((40, 40, 300, 200), fill="#cc3311")
+    return image
+
+
+def saved(image: Image.Image, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88, **options)
+    return out.getvalue()
+
+
+def camera_jpeg(**options) -> bytes:
+    """What a phone sends: EXIF with GPS and a maker, XMP, a comment, a colour profile,
+    and a second picture after the first one's end (as MPF files carry)."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(GPS_IFD)[2] = (48.0, 8.0, 30.0)
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = saved(scene(), exif=exif, icc_profile=icc, comment=b"taken at home", **options)
+    xmp = b"\xff\xe1" + (len(XMP) + 2).to_bytes(2, "big") + XMP
+    return data[:2] + xmp + data[2:] + saved(scene((64, 48)))
+
+
+def pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+@pytest.mark.parametrize("options", [{}, {"progressive": True}, {"restart_marker_rows": 1}],
+                         ids=["baseline", "progressive", "restart-markers"])
+def test_the_picture_is_kept_bit_for_bit_and_its_metadata_dropped(options):
+    source = camera_jpeg(**options)
+    kept = without_metadata(source)
+    assert kept is not None
+    assert kept.startswith(SOI + JFIF) and kept.endswith(EOI)
+    assert np.array_equal(pixels(kept), pixels(source))
+    stored = Image.open(io.BytesIO(kept))
+    assert len(stored.getexif()) == 0 and "comment" not in stored.info
+    assert stored.info.get("icc_profile") == Image.open(io.BytesIO(source)).info["icc_profile"]
+    for secret in (b"PhoneMaker", b"Exif", b"taken at home", b"Secret place", b"MPF"):
+        assert secret not in kept
+    # Nothing of the second picture is left behind the first one's end.
+    assert kept.count(SOI) == 1 and len(kept) < len(source) - len(saved(scene((64, 48))))
+
+
+def test_a_stream_that_ends_before_its_end_marker_is_not_kept():
+    whole = saved(scene())
+    assert without_metadata(whole[: len(whole) // 2]) is None
+    assert without_metadata(whole[:-2]) is None
+
+
+def test_a_segment_longer_than_the_file_is_not_kept():
+    whole = saved(scene())
+    assert without_metadata(whole[:2] + b"\xff\xe1\xff\xff" + b"\x00" * 20) is None
+    assert without_metadata(b"\x00" + whole) is None
+
+
+def test_a_jpeg_with_its_own_colour_transform_is_not_kept():
+    cmyk = io.BytesIO()
+    Image.new("CMYK", (80, 60), (0, 128, 255, 0)).save(cmyk, "JPEG")  # with an Adobe segment
+    assert without_metadata(cmyk.getvalue()) is None
+
+
+def test_an_upright_photo_is_stored_as_taken():
+    source = camera_jpeg()
+    stored = process_photo(source, "jpg")
+    assert stored.data == without_metadata(source)
+    assert np.array_equal(pixels(stored.data), pixels(source))
+
+
+def test_a_turned_photo_is_encoded_upright_again():
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored = process_photo(saved(scene(), exif=exif), "jpg")
+    image = Image.open(io.BytesIO(stored.data))
+    assert image.size == (480, 640) and len(image.getexif()) == 0
+
+
+@pytest.mark.parametrize("damage", ["cut short", "broken Huffman table"])
+def test_an_upright_photo_with_damaged_data_is_refused(damage):
+    source = saved(scene())
+    if damage == "cut short":
+        damaged = source[: len(source) // 2]
+    else:  # the stream's layout is sound, so only decoding its data can tell
+        table = source.index(b"\xff\xc4") + 5
+        damaged = source[:table] + b"\xff" * 16 + source[table + 16:]
+        assert without_metadata(damaged) is not None
+    with pytest.raises(Unprocessable) as refused:
+        process_photo(damaged, "jpg")
+    assert refused.value.code == "undecodable_image"
