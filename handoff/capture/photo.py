@@ -206,8 +206,10 @@ def process_photo(data: bytes, output_format: str) -> NewFile:
     """Validate an uploaded photo and store it in exactly the requested format."""
     _, content_type, extension = PHOTO_FORMATS[output_format]
     image = _opened(data)
-    if output_format == "jpg" and (kept := _as_taken(image, data)) is not None:
-        return NewFile.of(content_type, "photo.jpg", kept)
+    size = image.size  # before a draft scales it down
+    if output_format in ("jpg", "pdf") and (kept := _as_taken(image, data)) is not None:
+        body = jpeg_pdf([kept], page_size(size)) if output_format == "pdf" else kept
+        return NewFile.of(content_type, f"photo.{extension}", body)
     _decoded(image)
     ImageOps.exif_transpose(image, in_place=True)
     image = normalize(image, owned=True)

@@ -85,6 +85,13 @@ def test_an_upright_photo_is_stored_as_taken():
     assert np.array_equal(pixels(stored.data), pixels(source))
 
 
+def test_an_upright_photo_asked_for_as_pdf_embeds_it_as_taken():
+    source = camera_jpeg()
+    stored = process_photo(source, "pdf")
+    assert stored.content_type == "application/pdf"
+    assert without_metadata(source) in stored.data
+
+
 def test_a_turned_photo_is_encoded_upright_again():
     exif = Image.Exif()
     exif[0x0112] = 6
