@@ -13,7 +13,8 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import (MovingWindowRateLimiter, RateLimiter,
+                                   SlidingWindowCounterRateLimiter)
 from limits.errors import StorageError
 
 from .errors import TooManyRequests
@@ -40,7 +41,12 @@ class RateLimits:
         self.code_misses: RateLimitItem = parse(settings.rate_limit_code_misses)
         self.trusted = trusted_networks(settings.forwarded_allow_ips)
         self._storage = storage
+        # Misses are counted exactly, each in a moving window: they guard against guessing.
         self._limiter = MovingWindowRateLimiter(storage)
+        # Creates, on the hot path, by a sliding window's two counters: the moving window's
+        # in-memory storage trims its timestamps in a task and a thread after every hit
+        # (about 130 µs of CPU per create in all), and keeps one timestamp per create.
+        self._creates = SlidingWindowCounterRateLimiter(storage)
 
     @classmethod
     def open(cls, settings: Settings) -> "RateLimits":
@@ -56,9 +62,9 @@ class RateLimits:
 
     async def hit_create(self, owner: str) -> None:
         """Count one create of ``owner``; 429 once the tenant is over its limit."""
-        if not await self._hit(self.create, "create", owner):
+        if not await self._hit(self.create, "create", owner, limiter=self._creates):
             raise await self._refusal(
-                self.create, ("create", owner),
+                self.create, ("create", owner), self._creates,
                 "This API key's tenant creates sessions faster than allowed ({limit}); "
                 "try again in {seconds} s.",
             )
@@ -67,7 +73,7 @@ class RateLimits:
         """Count a phone link from ``address`` that led nowhere; 429 once over the limit."""
         if not await self._hit(self.phone_misses, "phone", address):
             raise await self._refusal(
-                self.phone_misses, ("phone", address),
+                self.phone_misses, ("phone", address), self._limiter,
                 "Too many links that lead nowhere were opened from this address ({limit}); "
                 "try again in {seconds} s.",
             )
@@ -83,33 +89,38 @@ class RateLimits:
         except StorageError as exc:
             log.warning("rate limit storage unavailable (%s); not limiting", exc)
             return None
-        return await self._wait(self.code_misses, ("code", address))
+        return await self._wait(self.code_misses, ("code", address), self._limiter)
 
     async def code_missed(self, address: str) -> None:
         """Count one wrong short code typed from ``address``."""
         await self._hit(self.code_misses, "code", address)
 
-    async def _hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+    async def _hit(
+        self, item: RateLimitItem, *identifiers: str, limiter: RateLimiter | None = None
+    ) -> bool:
         try:
-            return await self._limiter.hit(item, *identifiers)
+            return await (limiter or self._limiter).hit(item, *identifiers)
         except StorageError as exc:  # limits must not take the API down with them
             log.warning("rate limit storage unavailable (%s); not limiting", exc)
             return True
 
     async def _refusal(
-        self, item: RateLimitItem, identifiers: tuple[str, ...], sentence: str
+        self, item: RateLimitItem, identifiers: tuple[str, ...], limiter: RateLimiter,
+        sentence: str,
     ) -> TooManyRequests:
-        seconds = await self._wait(item, identifiers)
+        seconds = await self._wait(item, identifiers, limiter)
         limit = f"{item.amount} per {item.multiples} {item.GRANULARITY.name}"
         return TooManyRequests(
             sentence.format(limit=limit, seconds=seconds), code="rate_limited",
             headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
         )
 
-    async def _wait(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> int:
+    async def _wait(
+        self, item: RateLimitItem, identifiers: tuple[str, ...], limiter: RateLimiter
+    ) -> int:
         """Whole seconds until ``identifiers`` may be counted again under ``item``."""
         try:
-            stats = await self._limiter.get_window_stats(item, *identifiers)
+            stats = await limiter.get_window_stats(item, *identifiers)
             return max(1, math.ceil(stats.reset_time - time.time()))
         except StorageError:
             return item.get_expiry()
