@@ -112,3 +112,10 @@ def test_an_upright_photo_with_damaged_data_is_refused(damage):
     with pytest.raises(Unprocessable) as refused:
         process_photo(damaged, "jpg")
     assert refused.value.code == "undecodable_image"
+
+
+def test_a_scan_of_stuffed_bytes_and_restarts_is_kept_whole():
+    """Every 0xFF stuffed, restart markers among them: the scan still ends at the end marker."""
+    data = SOI + b"\xff\xda\x00\x02" + b"\xff\x00" * 2_000_000 + b"\xff\xd0\x12" + EOI
+    kept = without_metadata(data)
+    assert kept == SOI + JFIF + data[2:]
