@@ -103,7 +103,7 @@ class _Paged:
         ratio = levels[:, None] / np.maximum(levels, self.floor)[None, :]
         table = curve(np.minimum(ratio, 1.0)).ravel()
         out = np.empty(self.pixels.shape, dtype=table.dtype)
-        rows = max(1, _BAND // (self.pixels[0].size or 1))
+        rows = max(1, _BAND // self.pixels[0].size)
         for top in range(0, self.pixels.shape[0], rows):
             band = slice(top, top + rows)
             index = self.pixels[band].astype(np.uint16)
