@@ -75,6 +75,16 @@ def test_auto_keeps_colour():
     assert red > 150 and green < 80 and blue < 80
 
 
+@pytest.mark.parametrize("name", ["auto", "bw"])
+def test_a_large_dark_area_is_not_taken_for_shaded_paper(name):
+    # A photo on the page is wider than the closing: its paper level reads dark,
+    # and only the floor under it keeps the photo from being divided into white.
+    page, _ = text_page(LINES)
+    page.paste((50, 50, 50), (300, 600, 900, 1200))
+    grey = np.asarray(page_of(process_page(to_jpeg(page), None, name)[0]).convert("L"))
+    assert grey[700:1100, 400:800].mean() < 200
+
+
 @pytest.mark.parametrize("shade", [0, 240, 255])
 @pytest.mark.parametrize("name", ["auto", "bw", "grayscale"])
 def test_a_page_of_one_shade_comes_out_plain(name, shade):

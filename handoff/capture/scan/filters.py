@@ -17,8 +17,10 @@ ROTATIONS = (0, 90, 180, 270)
 
 #: Cells along the page's longer side in which the paper's brightness is read.
 _GRID = 96
-#: Rows processed at once.
-_BAND = 512
+#: Samples (pixels times channels) looked up at once: a band's index and output
+#: then stay in a core's cache, which made the lookup twice as fast as bands of
+#: 512 rows.
+_BAND = 1 << 18
 #: The paper is never taken as darker than this share of its brightest level,
 #: so a large dark area (a photo on the page) is not brightened into grey.
 _FLOOR = 0.35
@@ -72,48 +74,57 @@ def paper(image: Image.Image) -> Image.Image:
     return small.filter(ImageFilter.GaussianBlur(2))
 
 
-def _divided(image: Image.Image, curve: Curve) -> np.ndarray:
-    """Each pixel divided by its paper and mapped through ``curve`` (in bands).
+class _Paged:
+    """A page's pixels and, for each, its paper level: the smooth background
+    enlarged to the page, read once for both the levels and the division."""
 
-    A table indexed by pixel and paper level does the division and the curve
-    in one lookup, which is several times faster than float arithmetic.
-    """
-    pixels, light = _with_paper(image)
-    levels = np.arange(256, dtype=np.float32)
-    ratio = levels[:, None] / np.maximum(levels, 1)[None, :]
-    table = curve(np.minimum(ratio, 1.0))
-    out = np.empty(pixels.shape, dtype=table.dtype)
-    for top in range(0, pixels.shape[0], _BAND):
-        band = slice(top, top + _BAND)
-        out[band] = table[pixels[band], light[band]]
-    return out
+    def __init__(self, image: Image.Image) -> None:
+        background = paper(image)
+        self.pixels = np.asarray(image)
+        self.light = np.asarray(background.resize(image.size, Image.Resampling.BILINEAR))
+        #: The paper is never taken as darker than this (never below ``_FLOOR`` of
+        #: the brightest, never 0).
+        self.floor = max(1, round(_FLOOR * np.asarray(background).max()))
 
+    def sample_ratios(self) -> np.ndarray:
+        """Pixel over paper for every 4th pixel each way: enough to set levels from."""
+        light = np.maximum(self.light[::4, ::4], self.floor)
+        return np.minimum(self.pixels[::4, ::4] / light.astype(np.float32), 1.0)
 
-def _with_paper(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """The pixels and their paper level (never below ``_FLOOR`` of the brightest, never 0)."""
-    background = paper(image)
-    floor = max(1, round(_FLOOR * np.asarray(background).max()))
-    light = np.maximum(np.asarray(background.resize(image.size, Image.Resampling.BILINEAR)), floor)
-    return np.asarray(image), light
+    def divided(self, curve: Curve) -> np.ndarray:
+        """Each pixel divided by its paper and mapped through ``curve`` (in bands).
 
-
-def _sample_ratios(image: Image.Image) -> np.ndarray:
-    """Pixel over paper for every 4th pixel each way: enough to set levels from."""
-    pixels, light = _with_paper(image)
-    return np.minimum(pixels[::4, ::4] / light[::4, ::4].astype(np.float32), 1.0)
+        A table indexed by pixel and paper level does the division, the floor and
+        the curve in one lookup, several times faster than float arithmetic. Its
+        flat index fits 16 bits, which numpy's ``take`` reads about twice as fast
+        as the two index arrays of ``table[pixels, light]``.
+        """
+        levels = np.arange(256, dtype=np.float32)
+        ratio = levels[:, None] / np.maximum(levels, self.floor)[None, :]
+        table = curve(np.minimum(ratio, 1.0)).ravel()
+        out = np.empty(self.pixels.shape, dtype=table.dtype)
+        rows = max(1, _BAND // self.pixels[0].size)
+        for top in range(0, self.pixels.shape[0], rows):
+            band = slice(top, top + rows)
+            index = self.pixels[band].astype(np.uint16)
+            index <<= 8
+            index |= self.light[band]
+            np.take(table, index, out=out[band])
+        return out
 
 
 def _auto(image: Image.Image) -> Image.Image:
     """Paper flattened to white, colour kept, contrast stretched between the
     darkest ink and ``_WHITE``."""
-    sample = _sample_ratios(image) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    paged = _Paged(image)
+    sample = paged.sample_ratios() @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     black = min(float(np.percentile(sample, 0.5)), 0.5)
 
     def levels(ratio: np.ndarray) -> np.ndarray:
         stretched = np.clip((ratio - black) / (_WHITE - black), 0, 1)
         return np.round(255 * stretched ** 1.2).astype(np.uint8)  # a little gamma keeps text black
 
-    result = Image.fromarray(_divided(image, levels))
+    result = Image.fromarray(paged.divided(levels))
     if "icc_profile" in image.info:
         result.info["icc_profile"] = image.info["icc_profile"]
     return result
@@ -121,9 +132,9 @@ def _auto(image: Image.Image) -> Image.Image:
 
 def _black_and_white(image: Image.Image) -> Image.Image:
     """A photocopy: the flattened page thresholded between its ink and its paper."""
-    grey = image.convert("L")
-    threshold = float(np.clip(_otsu(_sample_ratios(grey)), 0.55, 0.85))
-    return Image.fromarray(_divided(grey, lambda ratio: ratio >= threshold))
+    paged = _Paged(image.convert("L"))
+    threshold = float(np.clip(_otsu(paged.sample_ratios()), 0.55, 0.85))
+    return Image.fromarray(paged.divided(lambda ratio: ratio >= threshold))
 
 
 def _otsu(values: np.ndarray) -> float:
