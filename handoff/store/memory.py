@@ -1,10 +1,10 @@
-"""The in-memory store: one event loop, no locks, one timer handle per timed entry."""
+"""The in-memory store: one event loop, no locks; session expiries share one timer."""
 
 import asyncio
-import contextvars
 import ctypes
 import ctypes.util
 import dataclasses
+import heapq
 import logging
 import math
 import secrets
@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: Longest a tombstone may outlive its ``tombstone_ttl`` (see ``_graves``), in seconds.
 GRAIN = 1.0
+#: Longest a session's expiry may wait past its deadline for the timer (see ``_wheel``),
+#: in seconds; a read past the deadline expires it at once whatever the timer did.
+TICK = 0.1
 #: Bytes per chunk of a download.
 CHUNK = 256 * 1024
 
@@ -79,12 +82,15 @@ def release_free_memory() -> None:
 class MemoryStore(SessionStore):
     """Everything lives in dicts on one loop; must be created inside a running loop.
 
-    Each live session has one timer, its expiry; each file has its own. A timer
-    is cancelled whenever its entry goes early, so a stale timer can never
-    remove a fresh entry; and a read past a session's deadline expires it at
-    once, so a late timer never shows a stale session. Tombstones all last
-    ``tombstone_ttl``, so they are forgotten in the order they were made: one
-    queue and one timer serve them all, which keeps a tombstone small.
+    Session expiries wait in buckets of one ``TICK`` each, under one timer for the
+    earliest bucket: a ``TimerHandle`` per session cost about 0.22 KiB of it (the
+    handle, its heap slot and an index entry), a bucket slot costs 8 bytes. An
+    entry left in a bucket by a session expired early does nothing when its
+    bucket falls due (a session id is never reused), and a read past a session's
+    deadline expires it at once, so a late bucket never shows a stale session.
+    Each file has a timer of its own, cancelled when the file goes early.
+    Tombstones all last ``tombstone_ttl``, so they are forgotten in the order
+    they were made: one queue and one timer serve them all.
     """
 
     def __init__(self, *, tombstone_ttl: float, lease_ttl: float = LEASE_TTL) -> None:
@@ -96,8 +102,17 @@ class MemoryStore(SessionStore):
         self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
         self._by_code: dict[str, str] = {}
-        self._by_owner: dict[str, dict[str, None]] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        #: Each owner's session ids, oldest first, and how many of them have expired since:
+        #: a list slot is 8 bytes where a dict entry was about 38, and expired ids are
+        #: swept out once they are half the list (so listing never wades through many).
+        self._by_owner: dict[str, list[str]] = {}
+        self._stale: dict[str, int] = {}
+        #: Expiry buckets: tick number (loop time / TICK, rounded up) -> session ids due
+        #: then; ``_ticks`` is a heap of the bucket numbers, ``_tick_timer`` fires the first.
+        self._wheel: dict[int, list[str]] = {}
+        self._ticks: list[int] = []
+        self._tick_timer: asyncio.TimerHandle | None = None
+        self._live = 0
         self._files: dict[str, tuple[StoredFile, bytes]] = {}
         self._file_timers: dict[str, asyncio.TimerHandle] = {}
         #: session id -> (lease token, loop time it lapses).
@@ -111,10 +126,6 @@ class MemoryStore(SessionStore):
         self._graves: deque[tuple[float, list[str]]] = deque()
         self._grain = min(GRAIN, tombstone_ttl / 8)
         self._grave_timer: asyncio.TimerHandle | None = None
-        # Every session timer shares one bound method and one empty context, where
-        # call_later would otherwise make both per timer (about 0.13 KiB a session).
-        self._on_due = self._expire_soon
-        self._timer_context = contextvars.Context()
         #: Most records held since the indexes were last rebuilt (see _compact).
         self._peak = 0
         #: Ids of sessions whose expiry timer fired, waiting for their batch.
@@ -142,11 +153,11 @@ class MemoryStore(SessionStore):
     async def list_live(
         self, owner: str, *, limit: int = 100, cursor: str | None = None
     ) -> SessionPage:
-        records = (self._current(i) for i in reversed(self._by_owner.get(owner, {})))
+        records = (self._current(i) for i in reversed(self._by_owner.get(owner, ())))
         return newest_first(records, parse_cursor(cursor), limit)
 
     async def count_live(self) -> int:
-        return len(self._timers)  # one expiry timer per session that has not expired
+        return self._live
 
     async def file_info(self, download_id: str) -> StoredFile | None:
         entry = self._files.get(download_id)
@@ -176,10 +187,9 @@ class MemoryStore(SessionStore):
         self._by_token[session.phone_token] = session.id
         self._by_secret[session.client_secret] = session.id
         self._by_code[session.short_code] = session.id
-        self._by_owner.setdefault(session.owner, {})[session.id] = None
-        self._timers[session.id] = self._loop.call_later(
-            spec.session_ttl, self._on_due, session.id, context=self._timer_context
-        )
+        self._by_owner.setdefault(session.owner, []).append(session.id)
+        self._live += 1
+        self._schedule_expiry(session.id, spec.session_ttl)
         return session
 
     async def mark_opened(self, session_id: str) -> Record | None:
@@ -278,16 +288,17 @@ class MemoryStore(SessionStore):
         return None
 
     async def close(self) -> None:
-        for handle in [*self._timers.values(), *self._file_timers.values()]:
+        for handle in self._file_timers.values():
             handle.cancel()
-        for pending in (self._grave_timer, self._due_handle):
+        for pending in (self._grave_timer, self._due_handle, self._tick_timer):
             if pending is not None:
                 pending.cancel()
-        self._grave_timer = self._due_handle = None
+        self._grave_timer = self._due_handle = self._tick_timer = None
+        self._live = 0
         for collection in (
-            self._graves, self._due, self._timers, self._file_timers, self._records,
-            self._by_token, self._by_secret, self._by_code, self._by_owner, self._files, self._scan_pages,
-            self._leases,
+            self._graves, self._due, self._wheel, self._ticks, self._file_timers, self._records,
+            self._by_token, self._by_secret, self._by_code, self._by_owner, self._stale,
+            self._files, self._scan_pages, self._leases,
         ):
             collection.clear()
 
@@ -336,9 +347,29 @@ class MemoryStore(SessionStore):
         if self._watchers.watched(record.id):
             self._watchers.deliver(Event(record, time.time()))
 
-    def _expire_soon(self, session_id: str) -> None:
-        self._due.append(session_id)
-        if self._due_handle is None:
+    def _schedule_expiry(self, session_id: str, ttl: float) -> None:
+        tick = math.ceil((self._loop.time() + ttl) / TICK)
+        bucket = self._wheel.get(tick)
+        if bucket is not None:
+            bucket.append(session_id)
+            return
+        self._wheel[tick] = [session_id]
+        heapq.heappush(self._ticks, tick)
+        if self._ticks[0] == tick:  # the new first bucket: the timer moves to it
+            if self._tick_timer is not None:
+                self._tick_timer.cancel()
+            self._tick_timer = self._loop.call_at(tick * TICK, self._tick)
+
+    def _tick(self) -> None:
+        """Queue the sessions of every bucket now due, to expire a batch at a time."""
+        self._tick_timer = None
+        now = self._loop.time()
+        ticks = self._ticks
+        while ticks and ticks[0] * TICK <= now:
+            self._due.extend(self._wheel.pop(heapq.heappop(ticks)))
+        if ticks:
+            self._tick_timer = self._loop.call_at(ticks[0] * TICK, self._tick)
+        if self._due and self._due_handle is None:
             self._due_handle = self._loop.call_soon(self._expire_due)
 
     def _expire_due(self) -> None:
@@ -365,16 +396,10 @@ class MemoryStore(SessionStore):
             was=session.status.value,
         )
         self._records[session_id] = tombstone
+        self._live -= 1
         self._scan_pages.pop(session_id, None)
         self._leases.pop(session_id, None)
-        owned = self._by_owner.get(session.owner)
-        if owned is not None:
-            owned.pop(session_id, None)
-            if not owned:
-                del self._by_owner[session.owner]
-        timer = self._timers.pop(session_id, None)
-        if timer is not None:
-            timer.cancel()
+        self._sweep_owner(session.owner)
         forget_at = self._loop.time() + self._tombstone_ttl
         graves = self._graves
         if graves and forget_at <= graves[-1][0]:
@@ -386,6 +411,21 @@ class MemoryStore(SessionStore):
         log.debug("session %s expired", session_id)
         self._publish(tombstone)
         return tombstone
+
+    def _sweep_owner(self, owner: str) -> None:
+        """Count one more of the owner's sessions expired; drop the expired ids at half."""
+        stale = self._stale.get(owner, 0) + 1
+        owned = self._by_owner.get(owner, [])
+        if stale * 2 < len(owned):
+            self._stale[owner] = stale
+            return
+        records = self._records
+        owned = [i for i in owned if isinstance(records.get(i), Session)]
+        self._stale.pop(owner, None)
+        if owned:
+            self._by_owner[owner] = owned
+        else:
+            self._by_owner.pop(owner, None)
 
     def _forget_due(self) -> None:
         """Forget the tombstones whose time has come, a batch per loop iteration."""
@@ -418,8 +458,6 @@ class MemoryStore(SessionStore):
         self._by_token = dict(self._by_token)
         self._by_secret = dict(self._by_secret)
         self._by_code = dict(self._by_code)
-        self._timers = dict(self._timers)
-        self._by_owner = {owner: dict(ids) for owner, ids in self._by_owner.items()}
         self._peak = size
         release_free_memory()
 
