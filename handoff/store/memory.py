@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import shortcode
 from ..domain import NewFile, Status
+from .tombstones import CODE, ID, SECRET, TOKEN, Pack, Packs
 from .watchers import Watchers, newest_first
 from .base import (
     LEASE_TTL,
@@ -53,6 +54,10 @@ GRAIN = 1.0
 #: Longest a session's expiry may wait past its deadline for the timer (see ``_wheel``),
 #: in seconds; a read past the deadline expires it at once whatever the timer did.
 TICK = 0.1
+#: Tombstones packed together (see :class:`.tombstones.Pack`) once that many are
+#: unpacked: packing one costs a few microseconds, and a tombstone lookup that misses
+#: looks through every pack (about a microsecond each).
+PACK = 2048
 #: Bytes per chunk of a download.
 CHUNK = 256 * 1024
 
@@ -90,7 +95,9 @@ class MemoryStore(SessionStore):
     deadline expires it at once, so a late bucket never shows a stale session.
     Each file has a timer of its own, cancelled when the file goes early.
     Tombstones all last ``tombstone_ttl``, so they are forgotten in the order
-    they were made: one queue and one timer serve them all.
+    they were made: one queue and one timer serve them all. They are numbered in
+    that order and packed ``PACK`` at a time (:mod:`.tombstones`), so forgetting
+    packed ones only moves a number on.
     """
 
     def __init__(self, *, tombstone_ttl: float, lease_ttl: float = LEASE_TTL) -> None:
@@ -120,10 +127,15 @@ class MemoryStore(SessionStore):
         self._watchers = Watchers()
         #: Scan pages held until finalize: session id -> (document, page) -> JPEG.
         self._scan_pages: dict[str, dict[tuple[int, int], bytes]] = {}
-        #: (loop time to forget them, session ids) of the tombstones made within one
-        #: grain of each other, oldest first: a list slot per tombstone rather than a
-        #: tuple and a float (80 bytes), at the price of forgetting up to a grain late.
-        self._graves: deque[tuple[float, list[str]]] = deque()
+        #: (loop time to forget them, number after the newest of them) of the tombstones
+        #: made within one grain of each other, oldest first: one entry per grain rather
+        #: than per tombstone, at the price of forgetting up to a grain late.
+        self._graves: deque[tuple[float, int]] = deque()
+        #: The ids of the newest tombstones, not yet packed, oldest first (numbered from
+        #: ``_unpacked_from``; ``_records`` and the indexes hold them), and the packed ones.
+        self._unpacked: deque[str] = deque()
+        self._unpacked_from = 0
+        self._packs = Packs()
         self._grain = min(GRAIN, tombstone_ttl / 8)
         self._grave_timer: asyncio.TimerHandle | None = None
         #: Most records held since the indexes were last rebuilt (see _compact).
@@ -141,19 +153,27 @@ class MemoryStore(SessionStore):
 
     async def get_by_token(self, phone_token: str) -> Record | None:
         session_id = self._by_token.get(phone_token)
-        return None if session_id is None else self._current(session_id)
+        if session_id is None:
+            return self._packs.find(TOKEN, phone_token)
+        return self._current(session_id)
 
     async def get_by_short_code(self, short_code: str) -> Record | None:
         session_id = self._by_code.get(short_code)
-        return None if session_id is None else self._current(session_id)
+        if session_id is None:
+            return self._packs.find(CODE, short_code)
+        return self._current(session_id)
 
     async def session_for_secret(self, client_secret: str) -> str | None:
-        return self._by_secret.get(client_secret)
+        session_id = self._by_secret.get(client_secret)
+        if session_id is None and (packed := self._packs.find(SECRET, client_secret)):
+            return packed.id
+        return session_id
 
     async def list_live(
         self, owner: str, *, limit: int = 100, cursor: str | None = None
     ) -> SessionPage:
-        records = (self._current(i) for i in reversed(self._by_owner.get(owner, ())))
+        ids = reversed(self._by_owner.get(owner, ()))
+        records = (self._current(i, packed=False) for i in ids)
         return newest_first(records, parse_cursor(cursor), limit)
 
     async def count_live(self) -> int:
@@ -296,7 +316,8 @@ class MemoryStore(SessionStore):
         self._grave_timer = self._due_handle = self._tick_timer = None
         self._live = 0
         for collection in (
-            self._graves, self._due, self._wheel, self._ticks, self._file_timers, self._records,
+            self._graves, self._unpacked, self._packs, self._due, self._wheel, self._ticks,
+            self._file_timers, self._records,
             self._by_token, self._by_secret, self._by_code, self._by_owner, self._stale,
             self._files, self._scan_pages, self._leases,
         ):
@@ -304,9 +325,12 @@ class MemoryStore(SessionStore):
 
     # -- internals ---------------------------------------------------------
 
-    def _current(self, session_id: str) -> Record | None:
-        """The record under the id, expired first if its deadline has passed."""
+    def _current(self, session_id: str, *, packed: bool = True) -> Record | None:
+        """The record under the id, expired first if its deadline has passed; ``packed``
+        looks through the packed tombstones too."""
         record = self._records.get(session_id)
+        if record is None and packed:
+            return self._packs.find(ID, session_id)
         if isinstance(record, Session) and time.time() >= record.expires_at:
             return self._expire(session_id)
         return record
@@ -400,12 +424,16 @@ class MemoryStore(SessionStore):
         self._scan_pages.pop(session_id, None)
         self._leases.pop(session_id, None)
         self._sweep_owner(session.owner)
+        self._unpacked.append(session_id)
+        after = self._unpacked_from + len(self._unpacked)
         forget_at = self._loop.time() + self._tombstone_ttl
         graves = self._graves
         if graves and forget_at <= graves[-1][0]:
-            graves[-1][1].append(session_id)
+            graves[-1] = (graves[-1][0], after)
         else:
-            graves.append((forget_at + self._grain, [session_id]))
+            graves.append((forget_at + self._grain, after))
+        if len(self._unpacked) >= PACK:
+            self._pack()
         if self._grave_timer is None:
             self._grave_timer = self._loop.call_at(self._graves[0][0], self._forget_due)
         log.debug("session %s expired", session_id)
@@ -427,21 +455,33 @@ class MemoryStore(SessionStore):
         else:
             self._by_owner.pop(owner, None)
 
+    def _pack(self) -> None:
+        """Pack the unpacked tombstones, taking them out of the records and indexes."""
+        tombstones = []
+        while self._unpacked:
+            record = self._records[self._unpacked.popleft()]
+            assert isinstance(record, Tombstone)
+            tombstones.append(record)
+            self._forget(record.id)
+        self._packs.add(Pack(self._unpacked_from, tombstones))
+        self._unpacked_from += len(tombstones)
+        self._compact()
+
     def _forget_due(self) -> None:
-        """Forget the tombstones whose time has come, a batch per loop iteration."""
+        """Forget the tombstones whose time has come: the packed ones at once, the
+        others a batch per loop iteration."""
         self._grave_timer = None
         now = self._loop.time()
-        graves = self._graves
-        budget = BATCH
-        while budget and graves and graves[0][0] <= now:
-            ids = graves[0][1]
-            while budget and ids:
-                self._forget(ids.pop())
-                budget -= 1
-            if not ids:
-                graves.popleft()
-        if graves:
-            # A time already past runs on the next iteration, after what else is ready.
+        graves, packs, unpacked = self._graves, self._packs, self._unpacked
+        while graves and graves[0][0] <= now:
+            packs.forget_below(graves.popleft()[1])
+        for _ in range(min(BATCH, packs.forgotten - self._unpacked_from)):
+            self._forget(unpacked.popleft())
+            self._unpacked_from += 1
+        # A time already past runs on the next iteration, after what else is ready.
+        if self._unpacked_from < packs.forgotten:
+            self._grave_timer = self._loop.call_at(now, self._forget_due)
+        elif graves:
             self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
         self._compact()
 

@@ -2,7 +2,8 @@
 
 import asyncio
 
-from handoff.store import MemoryStore, Session, Tombstone
+from handoff import shortcode
+from handoff.store import MemoryStore, Session, Tombstone, memory
 
 from .test_contract import spec
 
@@ -67,4 +68,54 @@ async def test_an_owners_expired_ids_are_swept_once_they_are_half_the_list():
     assert "tenant-a" not in store._stale
     page = await store.list_live("tenant-a")
     assert [s.id for s in page.sessions] == [s.id for s in reversed(sessions[4:])]
+    await store.close()
+
+
+async def expired(store: MemoryStore, count: int) -> list[Session]:
+    made = [await store.create(spec(ttl=0.05)) for _ in range(count)]
+    await asyncio.sleep(0.3)
+    return made
+
+
+async def test_packed_tombstones_answer_every_lookup_as_before(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 3)
+    store = MemoryStore(tombstone_ttl=60)
+    made = await expired(store, 7)
+    assert len(store._packs) == 2 and len(store._unpacked) == 1
+    assert len(store._records) == 1 and len(store._by_token) == 1
+    for session in made:
+        tombstone = await store.get(session.id)
+        assert isinstance(tombstone, Tombstone)
+        assert (tombstone.owner, tombstone.version, tombstone.action_type, tombstone.was) == (
+            "tenant-a", 2, "photo", "pending")
+        assert await store.get_by_token(session.phone_token) == tombstone
+        assert await store.get_by_short_code(session.short_code) == tombstone
+        assert await store.session_for_secret(session.client_secret) == session.id
+    assert await store.get(made[0].phone_token) is None  # each field answers for itself only
+    await store.close()
+
+
+async def test_packed_tombstones_are_forgotten_with_the_others(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 3)
+    store = MemoryStore(tombstone_ttl=0.3)
+    made = await expired(store, 7)
+    deadline = asyncio.get_running_loop().time() + 3
+    while store._graves and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    for session in made:
+        assert await store.get(session.id) is None
+        assert await store.get_by_token(session.phone_token) is None
+        assert await store.session_for_secret(session.client_secret) is None
+    assert len(store._packs) == 0 and not store._unpacked and not store._records
+    await store.close()
+
+
+async def test_a_live_session_answers_before_a_packed_tombstone_of_the_same_code(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 1)
+    store = MemoryStore(tombstone_ttl=60)
+    (gone,) = await expired(store, 1)
+    assert len(store._packs) == 1 and gone.short_code not in store._by_code
+    monkeypatch.setattr(shortcode, "new_code", lambda: gone.short_code)
+    fresh = await store.create(spec())
+    assert await store.get_by_short_code(gone.short_code) == fresh
     await store.close()
