@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import shortcode
 from ..domain import NewFile, Status
+from .pending import Packer, Pending
 from .tombstones import CODE, ID, SECRET, TOKEN, Pack, Packs
 from .watchers import Watchers, newest_first
 from .base import (
@@ -105,7 +106,9 @@ class MemoryStore(SessionStore):
         self._loop = asyncio.get_running_loop()
         self._tombstone_ttl = tombstone_ttl
         self._lease_ttl = lease_ttl
-        self._records: dict[str, Record] = {}
+        #: Sessions not changed since they were made are held as a Pending (see there).
+        self._records: dict[str, Record | Pending] = {}
+        self._packer = Packer()
         self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
         self._by_code: dict[str, str] = {}
@@ -202,7 +205,7 @@ class MemoryStore(SessionStore):
         session = new_session_record(spec, created_at=created_at)
         while session.short_code in self._by_code:  # one in a trillion: draw again
             session = dataclasses.replace(session, short_code=shortcode.new_code())
-        self._records[session.id] = session
+        self._records[session.id] = self._packer.pending(session)
         self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session.id
         self._by_secret[session.client_secret] = session.id
@@ -328,12 +331,17 @@ class MemoryStore(SessionStore):
     def _current(self, session_id: str, *, packed: bool = True) -> Record | None:
         """The record under the id, expired first if its deadline has passed; ``packed``
         looks through the packed tombstones too."""
-        record = self._records.get(session_id)
+        record = self._record(session_id)
         if record is None and packed:
             return self._packs.find(ID, session_id)
         if isinstance(record, Session) and time.time() >= record.expires_at:
             return self._expire(session_id)
         return record
+
+    def _record(self, session_id: str) -> Record | None:
+        """The record under the id as it is, a Pending rebuilt as its Session."""
+        record = self._records.get(session_id)
+        return record.session() if isinstance(record, Pending) else record
 
     def _lease_holder(self, session_id: str) -> str | None:
         held = self._leases.get(session_id)
@@ -357,7 +365,7 @@ class MemoryStore(SessionStore):
 
     def _progress(self, session_id: str, pages: int) -> None:
         """A new version with the pages held, for subscribers; no status changed, so no listener."""
-        session = self._records[session_id]
+        session = self._record(session_id)
         assert isinstance(session, Session)
         if session.scan_pages == pages:
             return
@@ -406,7 +414,7 @@ class MemoryStore(SessionStore):
             self._due_handle = self._loop.call_soon(self._expire_due)
 
     def _expire(self, session_id: str) -> Record | None:
-        session = self._records.get(session_id)
+        session = self._record(session_id)
         if not isinstance(session, Session):
             return session
         tombstone = Tombstone(
@@ -448,7 +456,7 @@ class MemoryStore(SessionStore):
             self._stale[owner] = stale
             return
         records = self._records
-        owned = [i for i in owned if isinstance(records.get(i), Session)]
+        owned = [i for i in owned if isinstance(records.get(i), (Session, Pending))]
         self._stale.pop(owner, None)
         if owned:
             self._by_owner[owner] = owned
@@ -473,8 +481,9 @@ class MemoryStore(SessionStore):
         self._grave_timer = None
         now = self._loop.time()
         graves, packs, unpacked = self._graves, self._packs, self._unpacked
+        dropped = 0
         while graves and graves[0][0] <= now:
-            packs.forget_below(graves.popleft()[1])
+            dropped += packs.forget_below(graves.popleft()[1])
         for _ in range(min(BATCH, packs.forgotten - self._unpacked_from)):
             self._forget(unpacked.popleft())
             self._unpacked_from += 1
@@ -483,23 +492,25 @@ class MemoryStore(SessionStore):
             self._grave_timer = self._loop.call_at(now, self._forget_due)
         elif graves:
             self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
-        self._compact()
+        if not self._compact() and dropped:
+            release_free_memory()  # a pack's blob and arrays may sit inside the C heap
 
-    def _compact(self) -> None:
-        """Rebuild the indexes once they hold under a quarter of their peak.
+    def _compact(self) -> bool:
+        """Rebuild the indexes once they hold under a quarter of their peak; True if so.
 
         A dict never gives back the room it grew to, so after a wave of sessions
         is forgotten the memory would stay at its high-water mark.
         """
         size = len(self._records)
         if size * 4 >= self._peak:
-            return
+            return False
         self._records = dict(self._records)
         self._by_token = dict(self._by_token)
         self._by_secret = dict(self._by_secret)
         self._by_code = dict(self._by_code)
         self._peak = size
         release_free_memory()
+        return True
 
     def _forget(self, session_id: str) -> None:
         record = self._records.pop(session_id, None)

@@ -74,12 +74,15 @@ class Packs:
     def add(self, pack: Pack) -> None:
         self._packs.append(pack)
 
-    def forget_below(self, number: int) -> None:
-        """Forget the tombstones numbered below ``number``; a pack goes with its last."""
+    def forget_below(self, number: int) -> int:
+        """Forget the tombstones numbered below ``number``; a pack goes with its last.
+        Returns how many packs went."""
         self.forgotten = max(self.forgotten, number)
-        packs = self._packs
+        packs, gone = self._packs, 0
         while packs and packs[0].end <= self.forgotten:
             packs.popleft()
+            gone += 1
+        return gone
 
     def find(self, kind: int, value: str) -> Tombstone | None:
         for pack in reversed(self._packs):

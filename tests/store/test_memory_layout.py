@@ -4,6 +4,7 @@ import asyncio
 
 from handoff import shortcode
 from handoff.store import MemoryStore, Session, Tombstone, memory
+from handoff.store.pending import Pending
 
 from .test_contract import spec
 
@@ -29,7 +30,7 @@ async def test_a_bucket_falling_due_expires_its_sessions_and_moves_the_timer_on(
     later = await store.create(spec(ttl=60))
     await asyncio.sleep(0.3)
     assert isinstance(store._records[first.id], Tombstone)
-    assert isinstance(store._records[later.id], Session)
+    assert isinstance(await store.get(later.id), Session)
     assert await store.count_live() == 1 and len(store._ticks) == 1
     assert store._tick_timer is not None and not store._tick_timer.cancelled()
     await store.close()
@@ -118,4 +119,18 @@ async def test_a_live_session_answers_before_a_packed_tombstone_of_the_same_code
     monkeypatch.setattr(shortcode, "new_code", lambda: gone.short_code)
     fresh = await store.create(spec())
     assert await store.get_by_short_code(gone.short_code) == fresh
+    await store.close()
+
+
+async def test_an_untouched_session_is_held_as_a_pending_and_read_as_it_was_made():
+    store = MemoryStore(tombstone_ttl=60)
+    made = await store.create(spec(metadata={"case": "42"}, match_number="17", locale="de"))
+    other = await store.create(spec())
+    assert isinstance(store._records[made.id], Pending)
+    assert store._records[made.id].options is not store._records[other.id].options
+    again = await store.create(spec(metadata={"case": "43"}, match_number="18", locale="de"))
+    assert store._records[again.id].options is store._records[made.id].options
+    assert await store.get(made.id) == made and await store.get_by_token(made.phone_token) == made
+    opened = await store.mark_opened(made.id)
+    assert isinstance(store._records[made.id], Session) and await store.get(made.id) == opened
     await store.close()
