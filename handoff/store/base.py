@@ -13,6 +13,7 @@ import base64
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -157,6 +158,9 @@ Record = Session | Tombstone
 
 #: What a new session takes from its spec, as is.
 _SPEC_FIELDS = tuple(name for name in NewSession.__dataclass_fields__)
+#: Of those, the strings drawn from a few values that each request parses afresh: interned,
+#: so the sessions held share one copy (``"png"`` on its own is 52 bytes a session).
+_SHARED_FIELDS = frozenset({"owner", "action_type", "output_format", "document_mode", "locale"})
 
 
 def new_credentials() -> tuple[str, str, str]:
@@ -184,8 +188,12 @@ def new_session_record(spec: NewSession, *, created_at: float) -> Session:
         phone_token=phone_token,
         client_secret=client_secret,
         created_at=created_at,
-        **{name: getattr(spec, name) for name in _SPEC_FIELDS},
+        **{name: _shared(name, getattr(spec, name)) for name in _SPEC_FIELDS},
     )
+
+
+def _shared(name: str, value: Any) -> Any:
+    return sys.intern(value) if name in _SHARED_FIELDS and isinstance(value, str) else value
 
 
 @dataclass(slots=True, frozen=True)

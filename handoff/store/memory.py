@@ -1,10 +1,10 @@
-"""The in-memory store: one event loop, no locks, one timer handle per timed entry."""
+"""The in-memory store: one event loop, no locks; session expiries share one timer."""
 
 import asyncio
-import contextvars
 import ctypes
 import ctypes.util
 import dataclasses
+import heapq
 import logging
 import math
 import secrets
@@ -17,6 +17,8 @@ from typing import Any
 
 from .. import shortcode
 from ..domain import NewFile, Status
+from .pending import Packer, Pending
+from .tombstones import CODE, ID, SECRET, TOKEN, Pack, Packs
 from .watchers import Watchers, newest_first
 from .base import (
     LEASE_TTL,
@@ -50,6 +52,13 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: Longest a tombstone may outlive its ``tombstone_ttl`` (see ``_graves``), in seconds.
 GRAIN = 1.0
+#: Longest a session's expiry may wait past its deadline for the timer (see ``_wheel``),
+#: in seconds; a read past the deadline expires it at once whatever the timer did.
+TICK = 0.1
+#: Tombstones packed together (see :class:`.tombstones.Pack`) once that many are
+#: unpacked: packing one costs a few microseconds, and a tombstone lookup that misses
+#: looks through every pack (about a microsecond each).
+PACK = 2048
 #: Bytes per chunk of a download.
 CHUNK = 256 * 1024
 
@@ -79,12 +88,17 @@ def release_free_memory() -> None:
 class MemoryStore(SessionStore):
     """Everything lives in dicts on one loop; must be created inside a running loop.
 
-    Each live session has one timer, its expiry; each file has its own. A timer
-    is cancelled whenever its entry goes early, so a stale timer can never
-    remove a fresh entry; and a read past a session's deadline expires it at
-    once, so a late timer never shows a stale session. Tombstones all last
-    ``tombstone_ttl``, so they are forgotten in the order they were made: one
-    queue and one timer serve them all, which keeps a tombstone small.
+    Session expiries wait in buckets of one ``TICK`` each, under one timer for the
+    earliest bucket: a ``TimerHandle`` per session cost about 0.22 KiB of it (the
+    handle, its heap slot and an index entry), a bucket slot costs 8 bytes. An
+    entry left in a bucket by a session expired early does nothing when its
+    bucket falls due (a session id is never reused), and a read past a session's
+    deadline expires it at once, so a late bucket never shows a stale session.
+    Each file has a timer of its own, cancelled when the file goes early.
+    Tombstones all last ``tombstone_ttl``, so they are forgotten in the order
+    they were made: one queue and one timer serve them all. They are numbered in
+    that order and packed ``PACK`` at a time (:mod:`.tombstones`), so forgetting
+    packed ones only moves a number on.
     """
 
     def __init__(self, *, tombstone_ttl: float, lease_ttl: float = LEASE_TTL) -> None:
@@ -92,12 +106,23 @@ class MemoryStore(SessionStore):
         self._loop = asyncio.get_running_loop()
         self._tombstone_ttl = tombstone_ttl
         self._lease_ttl = lease_ttl
-        self._records: dict[str, Record] = {}
+        #: Sessions not changed since they were made are held as a Pending (see there).
+        self._records: dict[str, Record | Pending] = {}
+        self._packer = Packer()
         self._by_token: dict[str, str] = {}
         self._by_secret: dict[str, str] = {}
         self._by_code: dict[str, str] = {}
-        self._by_owner: dict[str, dict[str, None]] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        #: Each owner's session ids, oldest first, and how many of them have expired since:
+        #: a list slot is 8 bytes where a dict entry was about 38, and expired ids are
+        #: swept out once they are half the list (so listing never wades through many).
+        self._by_owner: dict[str, list[str]] = {}
+        self._stale: dict[str, int] = {}
+        #: Expiry buckets: tick number (loop time / TICK, rounded up) -> session ids due
+        #: then; ``_ticks`` is a heap of the bucket numbers, ``_tick_timer`` fires the first.
+        self._wheel: dict[int, list[str]] = {}
+        self._ticks: list[int] = []
+        self._tick_timer: asyncio.TimerHandle | None = None
+        self._live = 0
         self._files: dict[str, tuple[StoredFile, bytes]] = {}
         self._file_timers: dict[str, asyncio.TimerHandle] = {}
         #: session id -> (lease token, loop time it lapses).
@@ -105,16 +130,17 @@ class MemoryStore(SessionStore):
         self._watchers = Watchers()
         #: Scan pages held until finalize: session id -> (document, page) -> JPEG.
         self._scan_pages: dict[str, dict[tuple[int, int], bytes]] = {}
-        #: (loop time to forget them, session ids) of the tombstones made within one
-        #: grain of each other, oldest first: a list slot per tombstone rather than a
-        #: tuple and a float (80 bytes), at the price of forgetting up to a grain late.
-        self._graves: deque[tuple[float, list[str]]] = deque()
+        #: (loop time to forget them, number after the newest of them) of the tombstones
+        #: made within one grain of each other, oldest first: one entry per grain rather
+        #: than per tombstone, at the price of forgetting up to a grain late.
+        self._graves: deque[tuple[float, int]] = deque()
+        #: The ids of the newest tombstones, not yet packed, oldest first (numbered from
+        #: ``_unpacked_from``; ``_records`` and the indexes hold them), and the packed ones.
+        self._unpacked: deque[str] = deque()
+        self._unpacked_from = 0
+        self._packs = Packs()
         self._grain = min(GRAIN, tombstone_ttl / 8)
         self._grave_timer: asyncio.TimerHandle | None = None
-        # Every session timer shares one bound method and one empty context, where
-        # call_later would otherwise make both per timer (about 0.13 KiB a session).
-        self._on_due = self._expire_soon
-        self._timer_context = contextvars.Context()
         #: Most records held since the indexes were last rebuilt (see _compact).
         self._peak = 0
         #: Ids of sessions whose expiry timer fired, waiting for their batch.
@@ -130,23 +156,31 @@ class MemoryStore(SessionStore):
 
     async def get_by_token(self, phone_token: str) -> Record | None:
         session_id = self._by_token.get(phone_token)
-        return None if session_id is None else self._current(session_id)
+        if session_id is None:
+            return self._packs.find(TOKEN, phone_token)
+        return self._current(session_id)
 
     async def get_by_short_code(self, short_code: str) -> Record | None:
         session_id = self._by_code.get(short_code)
-        return None if session_id is None else self._current(session_id)
+        if session_id is None:
+            return self._packs.find(CODE, short_code)
+        return self._current(session_id)
 
     async def session_for_secret(self, client_secret: str) -> str | None:
-        return self._by_secret.get(client_secret)
+        session_id = self._by_secret.get(client_secret)
+        if session_id is None and (packed := self._packs.find(SECRET, client_secret)):
+            return packed.id
+        return session_id
 
     async def list_live(
         self, owner: str, *, limit: int = 100, cursor: str | None = None
     ) -> SessionPage:
-        records = (self._current(i) for i in reversed(self._by_owner.get(owner, {})))
+        ids = reversed(self._by_owner.get(owner, ()))
+        records = (self._current(i, packed=False) for i in ids)
         return newest_first(records, parse_cursor(cursor), limit)
 
     async def count_live(self) -> int:
-        return len(self._timers)  # one expiry timer per session that has not expired
+        return self._live
 
     async def file_info(self, download_id: str) -> StoredFile | None:
         entry = self._files.get(download_id)
@@ -171,15 +205,14 @@ class MemoryStore(SessionStore):
         session = new_session_record(spec, created_at=created_at)
         while session.short_code in self._by_code:  # one in a trillion: draw again
             session = dataclasses.replace(session, short_code=shortcode.new_code())
-        self._records[session.id] = session
+        self._records[session.id] = self._packer.pending(session)
         self._peak = max(self._peak, len(self._records))
         self._by_token[session.phone_token] = session.id
         self._by_secret[session.client_secret] = session.id
         self._by_code[session.short_code] = session.id
-        self._by_owner.setdefault(session.owner, {})[session.id] = None
-        self._timers[session.id] = self._loop.call_later(
-            spec.session_ttl, self._on_due, session.id, context=self._timer_context
-        )
+        self._by_owner.setdefault(session.owner, []).append(session.id)
+        self._live += 1
+        self._schedule_expiry(session.id, spec.session_ttl)
         return session
 
     async def mark_opened(self, session_id: str) -> Record | None:
@@ -278,27 +311,37 @@ class MemoryStore(SessionStore):
         return None
 
     async def close(self) -> None:
-        for handle in [*self._timers.values(), *self._file_timers.values()]:
+        for handle in self._file_timers.values():
             handle.cancel()
-        for pending in (self._grave_timer, self._due_handle):
+        for pending in (self._grave_timer, self._due_handle, self._tick_timer):
             if pending is not None:
                 pending.cancel()
-        self._grave_timer = self._due_handle = None
+        self._grave_timer = self._due_handle = self._tick_timer = None
+        self._live = 0
         for collection in (
-            self._graves, self._due, self._timers, self._file_timers, self._records,
-            self._by_token, self._by_secret, self._by_code, self._by_owner, self._files, self._scan_pages,
-            self._leases,
+            self._graves, self._unpacked, self._packs, self._due, self._wheel, self._ticks,
+            self._file_timers, self._records,
+            self._by_token, self._by_secret, self._by_code, self._by_owner, self._stale,
+            self._files, self._scan_pages, self._leases,
         ):
             collection.clear()
 
     # -- internals ---------------------------------------------------------
 
-    def _current(self, session_id: str) -> Record | None:
-        """The record under the id, expired first if its deadline has passed."""
-        record = self._records.get(session_id)
+    def _current(self, session_id: str, *, packed: bool = True) -> Record | None:
+        """The record under the id, expired first if its deadline has passed; ``packed``
+        looks through the packed tombstones too."""
+        record = self._record(session_id)
+        if record is None and packed:
+            return self._packs.find(ID, session_id)
         if isinstance(record, Session) and time.time() >= record.expires_at:
             return self._expire(session_id)
         return record
+
+    def _record(self, session_id: str) -> Record | None:
+        """The record under the id as it is, a Pending rebuilt as its Session."""
+        record = self._records.get(session_id)
+        return record.session() if isinstance(record, Pending) else record
 
     def _lease_holder(self, session_id: str) -> str | None:
         held = self._leases.get(session_id)
@@ -322,7 +365,7 @@ class MemoryStore(SessionStore):
 
     def _progress(self, session_id: str, pages: int) -> None:
         """A new version with the pages held, for subscribers; no status changed, so no listener."""
-        session = self._records[session_id]
+        session = self._record(session_id)
         assert isinstance(session, Session)
         if session.scan_pages == pages:
             return
@@ -336,9 +379,29 @@ class MemoryStore(SessionStore):
         if self._watchers.watched(record.id):
             self._watchers.deliver(Event(record, time.time()))
 
-    def _expire_soon(self, session_id: str) -> None:
-        self._due.append(session_id)
-        if self._due_handle is None:
+    def _schedule_expiry(self, session_id: str, ttl: float) -> None:
+        tick = math.ceil((self._loop.time() + ttl) / TICK)
+        bucket = self._wheel.get(tick)
+        if bucket is not None:
+            bucket.append(session_id)
+            return
+        self._wheel[tick] = [session_id]
+        heapq.heappush(self._ticks, tick)
+        if self._ticks[0] == tick:  # the new first bucket: the timer moves to it
+            if self._tick_timer is not None:
+                self._tick_timer.cancel()
+            self._tick_timer = self._loop.call_at(tick * TICK, self._tick)
+
+    def _tick(self) -> None:
+        """Queue the sessions of every bucket now due, to expire a batch at a time."""
+        self._tick_timer = None
+        now = self._loop.time()
+        ticks = self._ticks
+        while ticks and ticks[0] * TICK <= now:
+            self._due.extend(self._wheel.pop(heapq.heappop(ticks)))
+        if ticks:
+            self._tick_timer = self._loop.call_at(ticks[0] * TICK, self._tick)
+        if self._due and self._due_handle is None:
             self._due_handle = self._loop.call_soon(self._expire_due)
 
     def _expire_due(self) -> None:
@@ -351,7 +414,7 @@ class MemoryStore(SessionStore):
             self._due_handle = self._loop.call_soon(self._expire_due)
 
     def _expire(self, session_id: str) -> Record | None:
-        session = self._records.get(session_id)
+        session = self._record(session_id)
         if not isinstance(session, Session):
             return session
         tombstone = Tombstone(
@@ -365,63 +428,89 @@ class MemoryStore(SessionStore):
             was=session.status.value,
         )
         self._records[session_id] = tombstone
+        self._live -= 1
         self._scan_pages.pop(session_id, None)
         self._leases.pop(session_id, None)
-        owned = self._by_owner.get(session.owner)
-        if owned is not None:
-            owned.pop(session_id, None)
-            if not owned:
-                del self._by_owner[session.owner]
-        timer = self._timers.pop(session_id, None)
-        if timer is not None:
-            timer.cancel()
+        self._sweep_owner(session.owner)
+        self._unpacked.append(session_id)
+        after = self._unpacked_from + len(self._unpacked)
         forget_at = self._loop.time() + self._tombstone_ttl
         graves = self._graves
         if graves and forget_at <= graves[-1][0]:
-            graves[-1][1].append(session_id)
+            graves[-1] = (graves[-1][0], after)
         else:
-            graves.append((forget_at + self._grain, [session_id]))
+            graves.append((forget_at + self._grain, after))
+        if len(self._unpacked) >= PACK:
+            self._pack()
         if self._grave_timer is None:
             self._grave_timer = self._loop.call_at(self._graves[0][0], self._forget_due)
         log.debug("session %s expired", session_id)
         self._publish(tombstone)
         return tombstone
 
-    def _forget_due(self) -> None:
-        """Forget the tombstones whose time has come, a batch per loop iteration."""
-        self._grave_timer = None
-        now = self._loop.time()
-        graves = self._graves
-        budget = BATCH
-        while budget and graves and graves[0][0] <= now:
-            ids = graves[0][1]
-            while budget and ids:
-                self._forget(ids.pop())
-                budget -= 1
-            if not ids:
-                graves.popleft()
-        if graves:
-            # A time already past runs on the next iteration, after what else is ready.
-            self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
+    def _sweep_owner(self, owner: str) -> None:
+        """Count one more of the owner's sessions expired; drop the expired ids at half."""
+        stale = self._stale.get(owner, 0) + 1
+        owned = self._by_owner.get(owner, [])
+        if stale * 2 < len(owned):
+            self._stale[owner] = stale
+            return
+        records = self._records
+        owned = [i for i in owned if isinstance(records.get(i), (Session, Pending))]
+        self._stale.pop(owner, None)
+        if owned:
+            self._by_owner[owner] = owned
+        else:
+            self._by_owner.pop(owner, None)
+
+    def _pack(self) -> None:
+        """Pack the unpacked tombstones, taking them out of the records and indexes."""
+        tombstones = []
+        while self._unpacked:
+            record = self._records[self._unpacked.popleft()]
+            assert isinstance(record, Tombstone)
+            tombstones.append(record)
+            self._forget(record.id)
+        self._packs.add(Pack(self._unpacked_from, tombstones))
+        self._unpacked_from += len(tombstones)
         self._compact()
 
-    def _compact(self) -> None:
-        """Rebuild the indexes once they hold under a quarter of their peak.
+    def _forget_due(self) -> None:
+        """Forget the tombstones whose time has come: the packed ones at once, the
+        others a batch per loop iteration."""
+        self._grave_timer = None
+        now = self._loop.time()
+        graves, packs, unpacked = self._graves, self._packs, self._unpacked
+        dropped = 0
+        while graves and graves[0][0] <= now:
+            dropped += packs.forget_below(graves.popleft()[1])
+        for _ in range(min(BATCH, packs.forgotten - self._unpacked_from)):
+            self._forget(unpacked.popleft())
+            self._unpacked_from += 1
+        # A time already past runs on the next iteration, after what else is ready.
+        if self._unpacked_from < packs.forgotten:
+            self._grave_timer = self._loop.call_at(now, self._forget_due)
+        elif graves:
+            self._grave_timer = self._loop.call_at(graves[0][0], self._forget_due)
+        if not self._compact() and dropped:
+            release_free_memory()  # a pack's blob and arrays may sit inside the C heap
+
+    def _compact(self) -> bool:
+        """Rebuild the indexes once they hold under a quarter of their peak; True if so.
 
         A dict never gives back the room it grew to, so after a wave of sessions
         is forgotten the memory would stay at its high-water mark.
         """
         size = len(self._records)
         if size * 4 >= self._peak:
-            return
+            return False
         self._records = dict(self._records)
         self._by_token = dict(self._by_token)
         self._by_secret = dict(self._by_secret)
         self._by_code = dict(self._by_code)
-        self._timers = dict(self._timers)
-        self._by_owner = {owner: dict(ids) for owner, ids in self._by_owner.items()}
         self._peak = size
         release_free_memory()
+        return True
 
     def _forget(self, session_id: str) -> None:
         record = self._records.pop(session_id, None)

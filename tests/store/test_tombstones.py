@@ -40,8 +40,8 @@ async def test_tombstones_hold_no_timer_of_their_own(make_client):
     session_id = await create(client)
     await asyncio.sleep(0.2)
     store = client.app[store_key]
-    assert session_id not in store._timers
-    assert [ids for _, ids in store._graves] == [[session_id]]
+    assert all(session_id not in ids for ids in store._wheel.values())
+    assert [after for _, after in store._graves] == [1] and list(store._unpacked) == [session_id]
     await store.close()
     assert store._grave_timer is None and not store._graves
 

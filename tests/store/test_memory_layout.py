@@ -1,0 +1,136 @@
+"""How the in-memory store holds its sessions: one expiry timer for all, lists per owner."""
+
+import asyncio
+
+from handoff import shortcode
+from handoff.store import MemoryStore, Session, Tombstone, memory
+from handoff.store.pending import Pending
+
+from .test_contract import spec
+
+
+async def test_sessions_share_one_expiry_timer_for_the_earliest_bucket():
+    store = MemoryStore(tombstone_ttl=60)
+    soon = await store.create(spec(ttl=30))
+    await store.create(spec(ttl=3600))
+    timer = store._tick_timer
+    assert timer is not None and len(store._ticks) == 2
+    assert timer.when() >= asyncio.get_running_loop().time() + 30 - 0.2
+    await store.create(spec(ttl=60))
+    assert store._tick_timer is timer  # a later deadline leaves the timer where it was
+    sooner = await store.create(spec(ttl=10))
+    assert store._tick_timer is not timer and timer.cancelled()
+    assert soon.id in store._wheel[store._ticks[1]] and sooner.id in store._wheel[store._ticks[0]]
+    await store.close()
+
+
+async def test_a_bucket_falling_due_expires_its_sessions_and_moves_the_timer_on():
+    store = MemoryStore(tombstone_ttl=60)
+    first = await store.create(spec(ttl=0.05))
+    later = await store.create(spec(ttl=60))
+    await asyncio.sleep(0.3)
+    assert isinstance(store._records[first.id], Tombstone)
+    assert isinstance(await store.get(later.id), Session)
+    assert await store.count_live() == 1 and len(store._ticks) == 1
+    assert store._tick_timer is not None and not store._tick_timer.cancelled()
+    await store.close()
+
+
+async def test_a_session_expired_early_by_a_read_is_left_alone_by_its_bucket():
+    store = MemoryStore(tombstone_ttl=60)
+    session = await store.create(spec(ttl=0.05))
+    events = []
+    store.add_listener(events.append)
+    await asyncio.sleep(0.06)
+    assert isinstance(await store.get(session.id), Tombstone)  # before the bucket fired
+    await asyncio.sleep(0.3)
+    assert [event.record.status for event in events] == ["expired"]
+    assert await store.count_live() == 0
+    await store.close()
+
+
+async def test_closing_the_store_cancels_the_expiry_timer():
+    store = MemoryStore(tombstone_ttl=60)
+    await store.create(spec())
+    timer = store._tick_timer
+    await store.close()
+    assert timer is not None and timer.cancelled()
+    assert store._tick_timer is None and not store._wheel and not store._ticks
+
+
+async def test_an_owners_expired_ids_are_swept_once_they_are_half_the_list():
+    store = MemoryStore(tombstone_ttl=60)
+    ttls = [0.05] * 3 + [0.4] + [60] * 4
+    sessions = [await store.create(spec(ttl=ttl)) for ttl in ttls]
+    await asyncio.sleep(0.2)
+    assert len(store._by_owner["tenant-a"]) == 8 and store._stale["tenant-a"] == 3
+    await asyncio.sleep(0.4)  # the fourth expiry: half the list
+    assert store._by_owner["tenant-a"] == [s.id for s in sessions[4:]]
+    assert "tenant-a" not in store._stale
+    page = await store.list_live("tenant-a")
+    assert [s.id for s in page.sessions] == [s.id for s in reversed(sessions[4:])]
+    await store.close()
+
+
+async def expired(store: MemoryStore, count: int) -> list[Session]:
+    made = [await store.create(spec(ttl=0.05)) for _ in range(count)]
+    await asyncio.sleep(0.3)
+    return made
+
+
+async def test_packed_tombstones_answer_every_lookup_as_before(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 3)
+    store = MemoryStore(tombstone_ttl=60)
+    made = await expired(store, 7)
+    assert len(store._packs) == 2 and len(store._unpacked) == 1
+    assert len(store._records) == 1 and len(store._by_token) == 1
+    for session in made:
+        tombstone = await store.get(session.id)
+        assert isinstance(tombstone, Tombstone)
+        assert (tombstone.owner, tombstone.version, tombstone.action_type, tombstone.was) == (
+            "tenant-a", 2, "photo", "pending")
+        assert await store.get_by_token(session.phone_token) == tombstone
+        assert await store.get_by_short_code(session.short_code) == tombstone
+        assert await store.session_for_secret(session.client_secret) == session.id
+    assert await store.get(made[0].phone_token) is None  # each field answers for itself only
+    await store.close()
+
+
+async def test_packed_tombstones_are_forgotten_with_the_others(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 3)
+    store = MemoryStore(tombstone_ttl=0.3)
+    made = await expired(store, 7)
+    deadline = asyncio.get_running_loop().time() + 3
+    while store._graves and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    for session in made:
+        assert await store.get(session.id) is None
+        assert await store.get_by_token(session.phone_token) is None
+        assert await store.session_for_secret(session.client_secret) is None
+    assert len(store._packs) == 0 and not store._unpacked and not store._records
+    await store.close()
+
+
+async def test_a_live_session_answers_before_a_packed_tombstone_of_the_same_code(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 1)
+    store = MemoryStore(tombstone_ttl=60)
+    (gone,) = await expired(store, 1)
+    assert len(store._packs) == 1 and gone.short_code not in store._by_code
+    monkeypatch.setattr(shortcode, "new_code", lambda: gone.short_code)
+    fresh = await store.create(spec())
+    assert await store.get_by_short_code(gone.short_code) == fresh
+    await store.close()
+
+
+async def test_an_untouched_session_is_held_as_a_pending_and_read_as_it_was_made():
+    store = MemoryStore(tombstone_ttl=60)
+    made = await store.create(spec(metadata={"case": "42"}, match_number="17", locale="de"))
+    other = await store.create(spec())
+    assert isinstance(store._records[made.id], Pending)
+    assert store._records[made.id].options is not store._records[other.id].options
+    again = await store.create(spec(metadata={"case": "43"}, match_number="18", locale="de"))
+    assert store._records[again.id].options is store._records[made.id].options
+    assert await store.get(made.id) == made and await store.get_by_token(made.phone_token) == made
+    opened = await store.mark_opened(made.id)
+    assert isinstance(store._records[made.id], Session) and await store.get(made.id) == opened
+    await store.close()
