@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     upload_lease_ttl: Duration = 60.0
     #: Server processes sharing the port; more than one needs REDIS_URL.
     workers: int = Field(1, ge=1, le=64)
-    #: ``uvloop`` (``pip install 'handoff[uvloop]'``) serves 10-20 % more requests a second but
-    #: each timer costs 0.3 KiB more, so every live session does too (bench/RESULTS.md).
+    #: ``uvloop`` (``pip install 'handoff[uvloop]'``): opt-in, as it did not lower the CPU a
+    #: request costs in the last A/B (bench/RESULTS.md).
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None

@@ -117,7 +117,13 @@ def _client_left(request: web.Request) -> bool:
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Set on every response (``on_response_prepare``); static assets may be cached."""
+    """Set on every response (``on_response_prepare``); static assets may be cached.
+
+    Not on a websocket's 101: no browser applies them to an upgrade, and the headers
+    of that answer stay in memory for as long as the socket is open.
+    """
+    if response.status == 101:
+        return
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("Referrer-Policy", "no-referrer")

@@ -49,6 +49,7 @@ async def session_events(request: web.Request) -> web.StreamResponse:
         pusher = _Pusher(ws, request.app[presenter_key], subscription, record.version, handler)
         try:
             await ws.send_str(pusher.presenter.event_message(record, time.time()))
+            del record, caller  # this frame waits as long as the socket is open
             subscription.listen(pusher.wake)
             try:
                 async for _ in ws:

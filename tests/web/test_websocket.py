@@ -144,3 +144,12 @@ async def test_a_socket_not_reading_when_its_session_ends_gets_the_last_message_
     closing = await asyncio.wait_for(ws.receive(), 5)
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
     assert ws.close_code == 1000
+
+
+async def test_the_upgrade_answer_says_its_request_id_and_carries_no_page_headers(client):
+    created = await create(client)
+    ws = await client.ws_connect(f"/api/v1/sessions/{created['id']}/ws", headers=A)
+    headers = ws._response.headers
+    assert len(headers["X-Request-ID"]) == 32
+    assert "Content-Security-Policy" not in headers and "Cache-Control" not in headers
+    await ws.close()
