@@ -223,7 +223,9 @@ def _as_taken(image: Image.Image, data: bytes) -> bytes | None:
     Its data is still decoded in full to refuse a damaged file, at an eighth of its
     size: the entropy-coded data is read to its end, the costly inverse transform is not.
     """
-    if image.format != "JPEG" or image.mode != "RGB" or max(image.size) > MAX_SIDE:
+    # MPO: a JPEG with more pictures after the first (a phone's depth or gain map),
+    # which are dropped with the rest of the metadata.
+    if image.format not in ("JPEG", "MPO") or image.mode != "RGB" or max(image.size) > MAX_SIDE:
         return None
     if image.getexif().get(ORIENTATION, 1) != 1:
         return None

@@ -85,6 +85,17 @@ def test_an_upright_photo_is_stored_as_taken():
     assert np.array_equal(pixels(stored.data), pixels(source))
 
 
+def test_a_multi_picture_photo_is_stored_as_its_first_picture_as_taken():
+    out = io.BytesIO()
+    scene().save(out, "MPO", save_all=True, append_images=[scene((64, 48))])
+    source = out.getvalue()
+    assert Image.open(io.BytesIO(source)).format == "MPO"
+    stored = process_photo(source, "jpg")
+    assert stored.data == without_metadata(source)
+    assert b"MPF" not in stored.data and stored.data.count(SOI) == 1
+    assert np.array_equal(pixels(stored.data), pixels(source))
+
+
 def test_an_upright_photo_asked_for_as_pdf_embeds_it_as_taken():
     source = camera_jpeg()
     stored = process_photo(source, "pdf")
