@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 
 from ..errors import UnsupportedMediaType, Unprocessable
 from ..domain import NewFile
-from .jpeg import without_metadata
+from .jpeg import MAX_SEGMENTS, crowded, without_metadata
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,12 @@ def _opened(data: bytes) -> Image.Image:
     if kind is None:
         raise UnsupportedMediaType(
             "This file is not a JPEG, PNG, WebP or HEIC image.", code="unsupported_image_type"
+        )
+    if kind == "jpeg" and crowded(data):
+        raise Unprocessable(
+            f"This JPEG is made of more than {MAX_SEGMENTS} segments, more than any camera "
+            "writes; please take the photo again.",
+            code="undecodable_image",
         )
     with _read_errors(kind):
         image = Image.open(io.BytesIO(data))
@@ -220,8 +226,9 @@ def _as_taken(image: Image.Image, data: bytes) -> bytes | None:
     """An upright colour JPEG that needs no scaling, as it was compressed, metadata dropped
     (:mod:`.jpeg`); ``None`` when it must be decoded and encoded again.
 
-    Its data is still decoded in full to refuse a damaged file, at an eighth of its
-    size: the entropy-coded data is read to its end, the costly inverse transform is not.
+    What is stored is still decoded in full to refuse a damaged file, at an eighth of
+    its size: the entropy-coded data is read to its end, the costly inverse transform is
+    not.
     """
     # MPO: a JPEG with more pictures after the first (a phone's depth or gain map),
     # which are dropped with the rest of the metadata.
@@ -232,6 +239,11 @@ def _as_taken(image: Image.Image, data: bytes) -> bytes | None:
     kept = without_metadata(data)
     if kept is None:
         return None
-    image.draft("RGB", (1, 1))
-    _decoded(image)
+    with _read_errors("JPEG"):
+        stored = Image.open(io.BytesIO(kept))
+        same = stored.size == image.size and stored.mode == "RGB"
+    if not same:
+        return None
+    stored.draft("RGB", (1, 1))
+    _decoded(stored)
     return kept

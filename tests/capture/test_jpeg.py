@@ -130,3 +130,51 @@ def test_a_scan_of_stuffed_bytes_and_restarts_is_kept_whole():
     data = SOI + b"\xff\xda\x00\x02" + b"\xff\x00" * 2_000_000 + b"\xff\xd0\x12" + EOI
     kept = without_metadata(data)
     assert kept == SOI + JFIF + data[2:]
+
+
+def test_a_jpeg_of_rgb_components_is_encoded_again_in_its_own_colours():
+    """Components named R, G, B and no Adobe segment: a JFIF header would make decoders
+    read them as YCbCr."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (255, 0, 0)).save(out, "JPEG", keep_rgb=True)
+    at = out.getvalue().index(b"\xff\xee")
+    source = out.getvalue()[:at] + out.getvalue()[at + 2 + int.from_bytes(out.getvalue()[at + 2:at + 4], "big"):]
+    assert b"Adobe" not in source and pixels(source)[16, 16].tolist() == [255, 0, 0]
+    assert without_metadata(source) is None
+    red, green, blue = pixels(process_photo(source, "jpg").data)[16, 16].tolist()
+    assert red > 240 and green < 15 and blue < 15
+
+
+@pytest.mark.parametrize("marker", [b"\xff\xdc", b"\xff\x00"], ids=["DNL", "FF00"])
+def test_text_in_a_segment_that_is_neither_picture_nor_metadata_is_never_kept(marker):
+    secret = b"GPS 48.8584N 2.2945E"
+    whole = saved(scene())
+    source = whole[:2] + marker + (len(secret) + 2).to_bytes(2, "big") + secret + whole[2:]
+    assert without_metadata(source) is None
+    try:
+        stored = process_photo(source, "jpg").data
+    except Unprocessable:
+        return
+    assert secret not in stored
+
+
+def test_a_frame_browsers_do_not_show_is_not_kept():
+    whole = saved(scene())
+    arithmetic = whole.replace(b"\xff\xc0", b"\xff\xc9", 1)  # the same frame, arithmetic-coded
+    assert without_metadata(arithmetic) is None
+
+
+def test_fill_bytes_at_the_end_of_a_scan_are_dropped():
+    whole = saved(scene())
+    padded = whole[:-2] + b"\xff" * 10_000 + EOI
+    kept = without_metadata(padded)
+    assert kept is not None and b"\xff\xff" not in kept[-16:] and len(kept) < len(whole) + 100
+    assert np.array_equal(pixels(kept), pixels(whole))
+
+
+def test_a_jpeg_of_more_segments_than_a_camera_writes_is_refused_before_it_is_decoded():
+    whole = saved(scene((64, 48)))
+    crowded = whole[:2] + b"\xff\xfe\x00\x02" * 100_000 + whole[2:]
+    with pytest.raises(Unprocessable) as refused:
+        process_photo(crowded, "jpg")
+    assert refused.value.code == "undecodable_image" and "segments" in refused.value.message
