@@ -86,21 +86,25 @@ def _segments(data: bytes) -> Iterator[tuple[int, int, int]]:
     raise Malformed("no end of image")
 
 
-def crowded(data: bytes) -> bool:
-    """Whether a JPEG has more segments than any camera writes (many thousands of empty
-    comments, say), which no decoder should be made to walk."""
+Segments = list[tuple[int, int, int]]
+
+
+def layout(data: bytes) -> Segments | None:
+    """The stream's segments, as :func:`without_metadata` reads them; ``None`` when it is
+    not laid out as T.81 says (the decoder then says what is wrong with it). Raises
+    :class:`Crowded` past ``MAX_SEGMENTS`` (many thousands of empty comments, say),
+    which no decoder should be made to walk."""
     try:
-        for _ in _segments(data):
-            pass
+        return list(_segments(data))
     except Crowded:
-        return True
+        raise
     except Malformed:
-        return False  # the decoder says what is wrong with it
-    return False
+        return None
 
 
-def without_metadata(data: bytes) -> bytes | None:
-    """``data`` with only the segments that make up the picture and its colour profile.
+def without_metadata(data: bytes, segments: Segments | None = None) -> bytes | None:
+    """``data`` with only the segments that make up the picture and its colour profile;
+    ``segments``: its :func:`layout`, when the caller has it already.
 
     ``None`` when it must be decoded and encoded again: the stream is not laid out as
     T.81 says, holds a segment that is neither picture nor metadata (anything could
@@ -110,7 +114,7 @@ def without_metadata(data: bytes) -> bytes | None:
     """
     kept = [SOI, JFIF]
     try:
-        for marker, start, end in _segments(data):
+        for marker, start, end in _segments(data) if segments is None else segments:
             if APP0 <= marker <= APP15 or marker == COM:
                 if marker == APP2 and data[start + 4:start + 16] == ICC:
                     kept.append(data[start:end])
