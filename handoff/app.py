@@ -1,6 +1,7 @@
 """The application factory."""
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -116,6 +117,14 @@ async def _ratelimits_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[ratelimits_key].close()
 
 
+async def _presenter_ctx(app: web.Application) -> AsyncIterator[None]:
+    sweeps = asyncio.get_running_loop().create_task(app[presenter_key].sweep_forever())
+    yield
+    sweeps.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeps
+
+
 async def _executor_ctx(app: web.Application) -> AsyncIterator[None]:
     # Two workers: enough to use both cores, few enough that several large photos
     # cannot hold every decoded image in memory at once.
@@ -181,6 +190,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_ratelimits_ctx)
     app.cleanup_ctx.append(_idempotency_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)
+    app.cleanup_ctx.append(_presenter_ctx)
 
     # Security headers on every response; websockets closed with 1001 on shutdown.
     app.on_response_prepare.append(security_headers)

@@ -5,7 +5,9 @@ repeated GETs and pushes cost a dictionary lookup while thousands of idle
 sessions do not each carry half a kilobyte of serialised JSON.
 """
 
+import asyncio
 import json
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 
@@ -26,6 +28,8 @@ from ..store import Record, ResultInfo, Session, Tombstone
 
 #: Sessions whose current JSON is kept (about 0.75 KiB each): the ones being read.
 CACHED_VERSIONS = 4096
+#: Seconds between sweeps of the cache for sessions past their expiry.
+SWEEP_EVERY = 5.0
 
 
 def rfc3339(timestamp: float) -> datetime:
@@ -48,10 +52,10 @@ class Presenter:
             for name in ("phone_page", "session_ws", "download", "download_preview", "session")
         }
         self._code_url = self._base + router["code_page"].get_info()["path"]
-        # session id -> (version, JSON), most recently read last; an entry of an older
-        # version is never served. Entries go when their session expires (``drop``),
-        # so nothing of a forgotten session is left pinning memory.
-        self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        # session id -> (version, JSON, expires at), most recently read last; an entry of
+        # an older version is never served. Entries go when their session expires
+        # (:meth:`sweep`), so nothing of a forgotten session is left pinning memory.
+        self._cache: OrderedDict[str, tuple[int, bytes, float]] = OrderedDict()
 
     # -- links -------------------------------------------------------------
 
@@ -159,11 +163,27 @@ class Presenter:
             self._cache.move_to_end(record.id)
             return cached[1]
         body = self.session_model(record).model_dump_json(exclude_none=True).encode()
-        self._cache[record.id] = (record.version, body)
+        self._cache[record.id] = (record.version, body, record.expires_at)
         self._cache.move_to_end(record.id)
         if len(self._cache) > CACHED_VERSIONS:
             self._cache.popitem(last=False)
         return body
+
+    def sweep(self, now: float) -> int:
+        """Drop the JSON of sessions past their expiry, which can never be served again
+        (their next read finds a tombstone); how many went."""
+        cache = self._cache
+        gone = [session_id for session_id, (_, _, until) in cache.items() if until <= now]
+        for session_id in gone:
+            del cache[session_id]
+        return len(gone)
+
+    async def sweep_forever(self) -> None:
+        """Sweep every :data:`SWEEP_EVERY` seconds: after a wave of sessions expires
+        unread, their bodies would otherwise wait for the LRU to push them out."""
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            self.sweep(time.time())
 
     def result_poll(self, record: Record) -> tuple[int, ResultPoll]:
         """Status code and body of the result poll."""
