@@ -1,6 +1,8 @@
 """How the in-memory store holds its sessions: one expiry timer for all, lists per owner."""
 
 import asyncio
+import gc
+import weakref
 
 from handoff import shortcode
 from handoff.store import MemoryStore, Session, Tombstone, memory
@@ -69,6 +71,50 @@ async def test_an_owners_expired_ids_are_swept_once_they_are_half_the_list():
     assert "tenant-a" not in store._stale
     page = await store.list_live("tenant-a")
     assert [s.id for s in page.sessions] == [s.id for s in reversed(sessions[4:])]
+    await store.close()
+
+
+async def test_a_long_owner_list_is_swept_a_slice_per_loop_iteration(monkeypatch):
+    monkeypatch.setattr(memory, "SWEEP_SLICE", 2)
+    store = MemoryStore(tombstone_ttl=60)
+    sessions = [await store.create(spec(ttl=60)) for _ in range(10)]
+    for session in sessions[:6]:  # as one expiry batch would: the sixth starts the sweep
+        store._expire(session.id)
+    assert "tenant-a" in store._sweeping
+    assert len(store._by_owner["tenant-a"]) == 10  # nothing swept within the batch
+    newer = await store.create(spec())  # made while the sweep is under way: kept
+    iterations = 0
+    while "tenant-a" in store._sweeping and iterations < 100:
+        await asyncio.sleep(0)
+        iterations += 1
+    assert store._by_owner["tenant-a"] == [s.id for s in sessions[6:]] + [newer.id]
+    assert iterations >= 4  # 11 ids, 2 at a time
+    await store.close()
+
+
+async def test_forgetting_a_wave_frees_reference_cycles_the_collector_left(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 2)
+    monkeypatch.setattr(memory, "WAVE", 4)
+
+    class Left:  # stands for a closed connection's transport and protocol
+        pass
+
+    gc.disable()  # as a server after a wave: no allocations, so no full collection
+    try:
+        cycle = Left()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        left = weakref.ref(cycle)
+        del cycle
+        store = MemoryStore(tombstone_ttl=0.6)
+        await expired(store, 4)
+        assert left() is not None
+        deadline = asyncio.get_running_loop().time() + 3
+        while store._graves and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(store._packs) == 0
+        assert left() is None
+    finally:
+        gc.enable()
     await store.close()
 
 
