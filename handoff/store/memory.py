@@ -540,7 +540,8 @@ class MemoryStore(SessionStore):
                 # The requests that made these sessions left reference cycles (closed
                 # connections' transports and protocols, above all). Only a full
                 # collection frees them, an idle server makes none, and they pin much
-                # of the wave's memory (about 12 MiB after 100,000 sessions, bench/).
+                # of the wave's memory (about 11 MiB after 100,000 sessions, measured
+                # with a server process; bench/RESULTS.md, issue 14, fourth round).
                 # Here, not while the wave expires, where the pause would add to the
                 # expiry batches.
                 self._forgotten = 0
