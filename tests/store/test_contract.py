@@ -47,6 +47,20 @@ async def test_a_created_session_is_found_by_id_token_and_secret(store):
     assert await store.session_for_secret("no-such-secret") is None
 
 
+async def test_each_credential_answers_only_for_its_own_kind(store):
+    session = await store.create(spec())
+    others = (session.id, session.phone_token, session.client_secret, session.short_code)
+    for value in others:
+        if value != session.phone_token:
+            assert await store.get_by_token(value) is None
+        if value != session.client_secret:
+            assert await store.session_for_secret(value) is None
+        if value != session.short_code:
+            assert await store.get_by_short_code(value) is None
+        if value != session.id:
+            assert await store.get(value) is None
+
+
 async def test_a_session_is_found_by_its_short_code(store):
     session = await store.create(spec())
     assert len(session.short_code) == 8 and session.short_code.isalnum()

@@ -129,7 +129,7 @@ async def test_packed_tombstones_answer_every_lookup_as_before(monkeypatch):
     store = MemoryStore(tombstone_ttl=60)
     made = await expired(store, 7)
     assert len(store._packs) == 2 and len(store._unpacked) == 1
-    assert len(store._records) == 1 and len(store._by_token) == 1
+    assert len(store._records) == 1 and len(store._by_key) == 3
     for session in made:
         tombstone = await store.get(session.id)
         assert isinstance(tombstone, Tombstone)
@@ -161,7 +161,7 @@ async def test_a_live_session_answers_before_a_packed_tombstone_of_the_same_code
     monkeypatch.setattr(memory, "PACK", 1)
     store = MemoryStore(tombstone_ttl=60)
     (gone,) = await expired(store, 1)
-    assert len(store._packs) == 1 and gone.short_code not in store._by_code
+    assert len(store._packs) == 1 and gone.short_code not in store._by_key
     monkeypatch.setattr(shortcode, "new_code", lambda: gone.short_code)
     fresh = await store.create(spec())
     assert await store.get_by_short_code(gone.short_code) == fresh
