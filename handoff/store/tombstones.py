@@ -10,30 +10,41 @@ from .base import Tombstone
 
 #: What a packed tombstone is found by: the position of each field in its row.
 ID, TOKEN, SECRET, CODE = range(4)
+#: The bits of a hash a pack keeps: a false match costs one row read, and is rare.
+LOW = 0xFFFFFFFF
+#: Most tombstones in one pack (row numbers are kept in two bytes).
+MOST = 0xFFFF
 
 
 class Pack:
     """Consecutive tombstones (numbered ``first`` to ``end - 1``) in one blob of text.
 
-    A row is the tombstone's strings joined by NULs (the owner last, so it may hold
-    one); a tombstone is found by the ``hash()`` of its id, phone token, client
-    secret or short code in one sorted array, and the row's own text confirms it.
-    Tombstones are rebuilt on each read, equal to the one packed. About 0.2 KiB each,
-    where a Tombstone, its four strings and four index entries took about 0.56.
+    A row is the tombstone's id, phone token, client secret and short code joined by
+    NULs; what many share (its action, status and owner) is kept once per pack and
+    the row points at it. A tombstone is found by the low 32 bits of the ``hash()``
+    of its id, phone token, client secret or short code in one sorted array, and the
+    row's own text confirms it. Tombstones are rebuilt on each read, equal to the one
+    packed. About 0.16 KiB each, where a Tombstone, its four strings and four index
+    entries took about 0.56.
     """
 
-    __slots__ = ("first", "end", "_blob", "_starts", "_versions", "_hashes", "_rows")
+    __slots__ = ("first", "end", "_blob", "_starts", "_versions", "_hashes", "_rows",
+                 "_tails", "_tail_of")
 
     def __init__(self, first: int, tombstones: Sequence[Tombstone]) -> None:
         self.first = first
         self.end = first + len(tombstones)
+        assert len(tombstones) <= MOST
         rows: list[bytes] = []
         hashes: list[int] = []
+        tails: dict[tuple[str, str, str], int] = {}
+        tail_of = array("H")
         for t in tombstones:
-            rows.append("\0".join((t.id, t.phone_token, t.client_secret, t.short_code,
-                                    t.action_type, t.was, t.owner)).encode())
+            rows.append("\0".join((t.id, t.phone_token, t.client_secret, t.short_code)).encode())
             # The strings were dict keys: their hashes are cached, so this costs little.
-            hashes += (hash(t.id), hash(t.phone_token), hash(t.client_secret), hash(t.short_code))
+            hashes += (hash(t.id) & LOW, hash(t.phone_token) & LOW, hash(t.client_secret) & LOW,
+                       hash(t.short_code) & LOW)
+            tail_of.append(tails.setdefault((t.action_type, t.was, t.owner), len(tails)))
         # Sorting positions, not (hash, row) tuples: ints are not tracked by the garbage
         # collector, so packing does not set off a full collection among 100,000 sessions.
         order = sorted(range(len(hashes)), key=hashes.__getitem__)
@@ -42,24 +53,27 @@ class Pack:
         for text in rows:
             self._starts.append(self._starts[-1] + len(text))
         self._versions = array("I", [t.version for t in tombstones])
-        self._hashes = array("q", [hashes[at] for at in order])
-        self._rows = array("I", [at >> 2 for at in order])  # four hashes per row
+        self._hashes = array("I", [hashes[at] for at in order])
+        self._rows = array("H", [at >> 2 for at in order])  # four hashes per row
+        self._tails = tuple(tails)
+        self._tail_of = tail_of
 
     def find(self, kind: int, value: str, since: int) -> Tombstone | None:
         """The tombstone numbered ``since`` or later whose field ``kind`` is ``value``."""
-        hashes, key = self._hashes, hash(value)
+        hashes, key = self._hashes, hash(value) & LOW
         at = bisect_left(hashes, key)
         while at < len(hashes) and hashes[at] == key:
             row = self._rows[at]
             at += 1
             if self.first + row < since:
                 continue
-            fields = self._blob[self._starts[row] : self._starts[row + 1]].decode().split("\0", 6)
+            fields = self._blob[self._starts[row] : self._starts[row + 1]].decode().split("\0")
             if fields[kind] == value:
+                action_type, was, owner = self._tails[self._tail_of[row]]
                 return Tombstone(
-                    id=fields[ID], owner=fields[6], phone_token=fields[TOKEN],
+                    id=fields[ID], owner=owner, phone_token=fields[TOKEN],
                     client_secret=fields[SECRET], version=self._versions[row],
-                    short_code=fields[CODE], action_type=fields[4], was=fields[5],
+                    short_code=fields[CODE], action_type=action_type, was=was,
                 )
         return None
 

@@ -142,6 +142,26 @@ async def test_packed_tombstones_answer_every_lookup_as_before(monkeypatch):
     await store.close()
 
 
+async def test_a_pack_keeps_each_tombstones_owner_action_and_status(monkeypatch):
+    monkeypatch.setattr(memory, "PACK", 4)
+    store = MemoryStore(tombstone_ttl=60)
+    photo = await store.create(spec("tenant-a", ttl=0.05))
+    signature = await store.create(spec("tenant-b", ttl=0.05, action_type="signature",
+                                        output_format="png"))
+    opened = await store.create(spec("tenant-a", ttl=0.05))
+    await store.mark_opened(opened.id)
+    other = await store.create(spec("tenant-c", ttl=0.05))
+    await asyncio.sleep(0.3)
+    assert len(store._packs) == 1 and not store._records
+    found = {s.id: await store.get_by_token(s.phone_token)
+             for s in (photo, signature, opened, other)}
+    assert [(t.owner, t.action_type, t.was, t.version) for t in found.values()] == [
+        ("tenant-a", "photo", "pending", 2), ("tenant-b", "signature", "pending", 2),
+        ("tenant-a", "photo", "opened", 3), ("tenant-c", "photo", "pending", 2)]
+    assert all(t.id == i for i, t in found.items())
+    await store.close()
+
+
 async def test_packed_tombstones_are_forgotten_with_the_others(monkeypatch):
     monkeypatch.setattr(memory, "PACK", 3)
     store = MemoryStore(tombstone_ttl=0.3)
