@@ -1,5 +1,5 @@
 """Tombstones packed a few thousand at a time: most of what the in-memory store keeps
-of expired sessions, at about a third of what the records and their indexes took."""
+of expired sessions, at about a quarter of what the records and their indexes took."""
 
 from array import array
 from bisect import bisect_left
