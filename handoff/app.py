@@ -30,12 +30,11 @@ from .keys import (
     store_key,
     websockets_key,
 )
-from .web.middlewares import request_middleware, security_headers
+from .web.middlewares import request_middleware, response_headers
 from .metrics import Metrics
 from .web.metrics import upload_metrics
 from .web.ratelimit import phone_rate_limit
 from .web.turns import Turns
-from .web.requestid import request_id_header
 from .web.phone.language import install_translations, phone_language
 from .web.presenter import Presenter
 from .web.routes import setup_routes
@@ -192,8 +191,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_webhooks_ctx)
     app.cleanup_ctx.append(_presenter_ctx)
 
-    # Security headers on every response; websockets closed with 1001 on shutdown.
-    app.on_response_prepare.append(security_headers)
-    app.on_response_prepare.append(request_id_header)
+    # Its id and the security headers on every response; websockets closed with 1001 on shutdown.
+    app.on_response_prepare.append(response_headers)
     app.on_shutdown.append(close_websockets)
     return app

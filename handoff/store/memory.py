@@ -64,6 +64,9 @@ PACK = 2048
 SWEEP_SLICE = 4096
 #: Tombstones forgotten between two full garbage collections (see _forget_due).
 WAVE = 10_000
+#: Sessions kept as rebuilt from their Pending (see ``_record``): enough for the
+#: sessions desktops poll at once, few enough to be a rounding error beside the rest.
+REBUILT = 1024
 #: Bytes per chunk of a download.
 CHUNK = 256 * 1024
 
@@ -114,6 +117,9 @@ class MemoryStore(SessionStore):
         #: Sessions not changed since they were made are held as a Pending (see there).
         self._records: dict[str, Record | Pending] = {}
         self._packer = Packer()
+        #: The Sessions last rebuilt from a Pending, oldest first, so that polling one
+        #: does not rebuild it on every read; dropped when the session changes or expires.
+        self._rebuilt: dict[str, Session] = {}
         #: Phone tokens, client secrets and short codes -> session id, in one dict: three
         #: dicts of 100,000 took 11.3 MB, one of 300,000 takes 7.5 (a dict whose keys are
         #: all strings stores no hashes; an int key among them would cost 2.5 MB more).
@@ -369,7 +375,15 @@ class MemoryStore(SessionStore):
     def _record(self, session_id: str) -> Record | None:
         """The record under the id as it is, a Pending rebuilt as its Session."""
         record = self._records.get(session_id)
-        return record.session() if isinstance(record, Pending) else record
+        if not isinstance(record, Pending):
+            return record
+        rebuilt = self._rebuilt
+        session = rebuilt.get(session_id)
+        if session is None:
+            if len(rebuilt) >= REBUILT:
+                del rebuilt[next(iter(rebuilt))]
+            session = rebuilt[session_id] = record.session()
+        return session
 
     def _lease_holder(self, session_id: str) -> str | None:
         held = self._leases.get(session_id)
@@ -388,6 +402,7 @@ class MemoryStore(SessionStore):
     def _change(self, session: Session, status: Status, **fields: Any) -> Session:
         changed = dataclasses.replace(session, status=status, version=session.version + 1, **fields)
         self._records[session.id] = changed
+        self._rebuilt.pop(session.id, None)
         self._publish(changed)
         return changed
 
@@ -399,6 +414,7 @@ class MemoryStore(SessionStore):
             return
         changed = dataclasses.replace(session, version=session.version + 1, scan_pages=pages)
         self._records[session_id] = changed
+        self._rebuilt.pop(session_id, None)
         if self._watchers.watched(session_id):
             self._watchers.deliver(Event(changed, time.time()))
 
@@ -468,6 +484,7 @@ class MemoryStore(SessionStore):
             was=session.status.value,
         )
         self._records[session_id] = tombstone
+        self._rebuilt.pop(session_id, None)
         self._live -= 1
         self._scan_pages.pop(session_id, None)
         self._leases.pop(session_id, None)

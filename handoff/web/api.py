@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import segno
-from aiohttp import ETag, web
+from aiohttp import web
 
 from .. import __version__
 from .auth import Caller, authenticate, may_read_file, require_api_key, session_of
@@ -157,7 +157,14 @@ def _limit(request: web.Request) -> int:
     return int(raw)
 
 
-def _matches(tags: tuple[ETag, ...] | None, record: Record) -> bool:
+def _matches(request: web.Request, record: Record) -> bool:
+    """Whether ``If-None-Match`` names the record's version (or ``*``)."""
+    given = request.headers.get("If-None-Match")
+    if not given:
+        return False
+    if given == f'"{record.version}"':  # the ETag this server gave, as clients send it back
+        return True
+    tags = request.if_none_match  # a list, weak tags: parsed
     return bool(tags) and any(tag.value in ("*", str(record.version)) for tag in tags)
 
 
@@ -167,12 +174,11 @@ async def get_session(request: web.Request) -> web.StreamResponse:
     store = request.app[store_key]
     wait = _wait_seconds(request)
     record = await session_of(caller, store, session_id)
-    tags = request.if_none_match  # parsed on every access, so read once
-    matched = _matches(tags, record)
+    matched = _matches(request, record)
     if matched and wait > 0:
         await store.wait_for_change(session_id, record.version, wait)
         record = await session_of(caller, store, session_id)
-        matched = _matches(tags, record)
+        matched = _matches(request, record)
     if matched:
         return web.Response(status=304, headers={"ETag": f'"{record.version}"'})
     return session_response(request, record)

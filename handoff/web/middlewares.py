@@ -1,5 +1,5 @@
-"""The middleware every request passes first (id, metrics, errors) and the security
-headers every response carries."""
+"""The middleware every request passes first (id, metrics, errors) and the headers
+every response carries (its id, the security headers)."""
 
 import logging
 import time
@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..errors import HandoffError
-from ..keys import locale_key, metrics_key
+from ..keys import locale_key, metrics_key, request_id_key
 from ..locale import N_
 from . import requestid
 from .accesslog import redact_path
@@ -116,15 +116,19 @@ def _client_left(request: web.Request) -> bool:
     return transport is None or transport.is_closing()
 
 
-async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Set on every response (``on_response_prepare``); static assets may be cached.
+async def response_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: every answer, errors and websockets included, says its
+    request's id; every one but a websocket's 101 carries the security headers (one
+    callback for both, as each costs an await on every request).
 
-    Not on a websocket's 101: no browser applies them to an upgrade, and the headers
-    of that answer stay in memory for as long as the socket is open.
+    Not on a 101: no browser applies them to an upgrade, and the headers of that answer
+    stay in memory for as long as the socket is open. Static assets may be cached.
     """
+    headers = response.headers
+    if (request_id := request.get(request_id_key)) is not None:
+        headers[requestid.HEADER] = request_id
     if response.status == 101:
         return
-    headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -200,3 +200,34 @@ async def test_an_untouched_session_is_held_as_a_pending_and_read_as_it_was_made
     opened = await store.mark_opened(made.id)
     assert isinstance(store._records[made.id], Session) and await store.get(made.id) == opened
     await store.close()
+
+
+async def test_a_read_pending_is_rebuilt_once_and_forgotten_when_the_session_moves_on():
+    store = MemoryStore(tombstone_ttl=60)
+    made = await store.create(spec())
+    first = await store.get(made.id)
+    assert await store.get(made.id) is first  # polled: not rebuilt again
+    opened = await store.mark_opened(made.id)
+    assert made.id not in store._rebuilt and await store.get(made.id) == opened
+    await store.close()
+
+
+async def test_rebuilt_sessions_are_bounded_and_the_oldest_go_first():
+    store = MemoryStore(tombstone_ttl=60)
+    made = [await store.create(spec()) for _ in range(memory.REBUILT + 10)]
+    for session in made:
+        assert await store.get(session.id) == session
+    assert len(store._rebuilt) == memory.REBUILT
+    assert made[0].id not in store._rebuilt and made[-1].id in store._rebuilt
+    assert await store.get(made[0].id) == made[0]  # rebuilt anew, equal to the one made
+    await store.close()
+
+
+async def test_an_expired_session_leaves_no_rebuilt_copy_behind():
+    store = MemoryStore(tombstone_ttl=60)
+    made = await store.create(spec(ttl=0.05))
+    await store.get(made.id)
+    await asyncio.sleep(0.06)
+    assert isinstance(await store.get(made.id), Tombstone)
+    assert made.id not in store._rebuilt
+    await store.close()

@@ -82,3 +82,14 @@ async def test_bad_wait_is_refused_even_without_if_none_match(client):
     created = await create(client)
     response = await client.get(f"/api/v1/sessions/{created['id']}?wait=-1", headers=A)
     assert response.status == 400
+
+
+async def test_a_weak_or_listed_if_none_match_naming_the_version_is_304_too(client):
+    created = await create(client)
+    for given in ('W/"1"', '"7", "1"', "*"):
+        response = await client.get(
+            f"/api/v1/sessions/{created['id']}", headers={**A, "If-None-Match": given})
+        assert response.status == 304, given
+    response = await client.get(
+        f"/api/v1/sessions/{created['id']}", headers={**A, "If-None-Match": '"7", W/"8"'})
+    assert response.status == 200
