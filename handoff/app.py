@@ -32,10 +32,9 @@ from .keys import (
 )
 from .web.middlewares import request_middleware, response_headers
 from .metrics import Metrics
-from .web.metrics import upload_metrics
-from .web.ratelimit import phone_rate_limit
 from .web.turns import Turns
-from .web.phone.language import install_translations, phone_language
+from .web.phone.language import install_translations
+from .web.phone.layers import phone_layers
 from .web.presenter import Presenter
 from .web.routes import setup_routes
 from .web.serverlog import ServerLog
@@ -153,8 +152,7 @@ def create_app(settings: Settings) -> web.Application:
     # have put their errors into the user's language.
     # The loggers travel with the app, so every way of serving it (run_app, tests) logs alike.
     app = web.Application(
-        middlewares=[request_middleware, phone_language,
-                     phone_rate_limit, upload_metrics],
+        middlewares=[request_middleware, phone_layers],
         client_max_size=largest + BODY_SLACK,
         handler_args={"access_log_class": AccessLogger, "logger": ServerLog()},
     )

@@ -1,8 +1,7 @@
-"""``GET /metrics``, the route names requests are counted by, and the middleware that times uploads."""
+"""``GET /metrics``, the route names requests are counted by, and the timing of uploads."""
 
 import hmac
 import time
-from collections.abc import Awaitable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -21,19 +20,8 @@ def route_of(request: web.Request) -> str:
     return request.match_info.route.name or "unmatched"
 
 
-@web.middleware
-def upload_metrics(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
-    """Time accepted uploads and count refused ones by their code (innermost, to see the error).
-
-    A plain function that hands other routes straight to the handler, so no frame of
-    its own stays suspended under every request (an idle websocket keeps its whole chain).
-    """
-    if route_of(request) not in UPLOAD_ROUTES:
-        return handler(request)
-    return _timed_upload(request, handler)
-
-
-async def _timed_upload(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def timed_upload(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Time an accepted upload, and count a refused one by its code."""
     metrics = request.app[metrics_key]
     started = time.perf_counter()
     try:

@@ -6,7 +6,6 @@ a trusted proxy, read from the right (the convention of gunicorn and uvicorn).
 """
 
 import ipaddress
-from collections.abc import Awaitable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -46,21 +45,12 @@ def is_trusted(address: str, trusted: tuple[Network, ...] | None) -> bool:
     return any(ip in network for network in trusted)
 
 
-@web.middleware
-def phone_rate_limit(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+async def counting_misses(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Count each phone link that leads nowhere; past the limit, such a miss answers 429.
 
     Links that work are never refused, so people behind one NAT are not locked out
     by someone else's guessing; guessing itself is slowed to the limit.
-    A plain function that hands other routes straight to the handler, so no frame of
-    its own stays suspended under every request (an idle websocket keeps its whole chain).
     """
-    if "token" not in request.match_info:
-        return handler(request)
-    return _counting_misses(request, handler)
-
-
-async def _counting_misses(request: web.Request, handler: Handler) -> web.StreamResponse:
     limits = request.app[ratelimits_key]
     try:
         response = await handler(request)

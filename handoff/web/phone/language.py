@@ -5,7 +5,6 @@ when it created the session. Templates translate with Jinja2's i18n extension;
 the language travels in the template context, so one environment serves all.
 """
 
-from collections.abc import Awaitable
 from typing import Any
 
 import aiohttp_jinja2
@@ -35,19 +34,8 @@ def is_phone_path(path: str) -> bool:
     return path.startswith(("/s/", "/c/")) or path == "/c"
 
 
-@web.middleware
-def phone_language(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
-    """Pick the language of phone routes, and put their error sentences into it.
-
-    A plain function that hands other routes straight to the handler, so no frame of
-    its own stays suspended under every request (an idle websocket keeps its whole chain).
-    """
-    if not is_phone_path(request.path):
-        return handler(request)
-    return _in_language(request, handler)
-
-
-async def _in_language(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def in_language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pick the language of a phone route, and put its error sentences into it."""
     request[locale_key] = negotiate(request.headers.get("Accept-Language"))
     try:
         return await handler(request)
