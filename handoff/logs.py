@@ -6,9 +6,10 @@ middleware and by :func:`bind_session`), so JSON lines can be grouped by
 request and by session.
 """
 
+import asyncio
 import logging
 import sys
-from contextvars import ContextVar
+from contextvars import Context, ContextVar
 from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -47,10 +48,60 @@ class JsonLines(JsonFormatter):
         return {key: value for key, value in log_data.items() if value is not None}
 
 
+class NextTurnHandler(logging.StreamHandler[IO[str]]):
+    """A stream handler that writes what is logged on an event loop at the loop's next
+    turn, all of that turn's lines at once, rather than inside the request that logs.
+
+    The record is made, and its request's ids added, at once; only formatting and
+    writing wait (the stdlib's QueueHandler, with the loop as its listener). Measured in
+    ``bench/``, that takes about a tenth off the server's CPU time for a create. Lines
+    logged off the loop (the image threads) are written at once; :meth:`flush` (called
+    by ``logging.shutdown`` at exit) writes whatever still waits.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__(stream)
+        self._pending: list[logging.LogRecord] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write_pending()
+            super().emit(record)
+            return
+        if loop is not self._loop:  # the first line on this loop (tests run many loops)
+            self._write_pending()
+            self._loop = loop
+        if not self._pending:
+            # An empty context: the write is nobody's request.
+            loop.call_soon(self._write_pending, context=Context())
+        self._pending.append(record)
+
+    def _write_pending(self) -> None:
+        self.acquire()
+        try:
+            pending, self._pending = self._pending, []
+            for record in pending:
+                try:
+                    self.stream.write(self.format(record) + self.terminator)
+                except Exception:
+                    self.handleError(record)
+            if pending:
+                super().flush()
+        finally:
+            self.release()
+
+    def flush(self) -> None:
+        self._write_pending()
+        super().flush()
+
+
 def configure_logging(level: str, fmt: str = "text", stream: IO[str] | None = None) -> logging.Handler:
     """Send every record at ``level`` or above to ``stream`` (stderr) in ``fmt``; returns the
     handler, so a caller (a test) can take it off again."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = NextTurnHandler(stream or sys.stderr)
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()

@@ -1,5 +1,6 @@
 """Structured logs and request ids: every line can be traced, none carries a credential."""
 
+import asyncio
 import io
 import json
 import logging
@@ -115,3 +116,34 @@ async def test_no_credential_appears_in_any_log_line_of_a_whole_session(
     for credential in (KEY_A, "wrong-key-0123456789", secret, token_of(session),
                        "not-a-token-at-all-0123456789"):
         assert credential not in logged
+
+
+async def test_lines_logged_on_the_loop_are_written_at_its_next_turn(capture_logs):
+    buffer = capture_logs("text")
+    logging.getLogger("handoff.test").info("one")
+    logging.getLogger("handoff.test").info("two")
+    assert buffer.getvalue() == ""  # made, not yet written
+    await asyncio.sleep(0)
+    assert [line.split(": ", 1)[1] for line in buffer.getvalue().splitlines()] == ["one", "two"]
+
+
+async def test_a_flush_writes_the_lines_still_waiting(capture_logs):
+    buffer = capture_logs("text")
+    logging.getLogger("handoff.test").warning("at exit")
+    logging.getLogger().handlers[-1].flush()  # as logging.shutdown does
+    assert buffer.getvalue().endswith("handoff.test: at exit\n")
+
+
+async def test_lines_logged_off_the_loop_are_written_at_once(capture_logs):
+    buffer = capture_logs("text")
+    await asyncio.to_thread(logging.getLogger("handoff.test").info, "from a thread")
+    assert "handoff.test: from a thread" in buffer.getvalue()
+
+
+async def test_a_deferred_line_keeps_the_request_id_it_was_logged_under(make_client, capture_logs):
+    buffer = capture_logs("json")
+    client = await make_client()
+    await create(client, headers={**A, "X-Request-ID": "trace-deferred-1"})
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    mine = [line for line in lines if line["logger"] == "handoff.web.api"]
+    assert mine and mine[-1]["request_id"] == "trace-deferred-1"
