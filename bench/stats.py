@@ -35,7 +35,7 @@ class Row:
 
 
 def wrk(url: str, seconds: float, *, api_key: str = "", etag: str = "", body: str = "",
-        connections: int = 64) -> tuple[float, int]:
+        connections: int = 32) -> tuple[float, int]:
     """Requests per second and the number of failed responses of one wrk run."""
     env = {**os.environ, "API_KEY": api_key, "ETAG": etag, "BODY": body}
     done = subprocess.run(
