@@ -58,6 +58,7 @@ class Metrics:
         # The labelled series of every request, looked up once: ``labels()`` validates and
         # takes a lock on each call, a few per cent of a small request's time.
         self._answers: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._created: dict[str, Counter] = {}
 
     def answered(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its time. Any method token parses, so methods
@@ -71,6 +72,13 @@ class Metrics:
             self._answers[(route, method, status)] = series
         series[0].inc()
         series[1].observe(seconds)
+
+    def session_created(self, action: str) -> None:
+        """Count one created session (actions are the API's few, so the series are too)."""
+        series = self._created.get(action)
+        if series is None:
+            series = self._created[action] = self.created.labels(action)
+        series.inc()
 
     def on_change(self, event: Event) -> None:
         """A store listener: count sessions as they finish (once, in the process that did it)."""

@@ -156,11 +156,10 @@ class Tombstone:
 
 Record = Session | Tombstone
 
-#: What a new session takes from its spec, as is.
-_SPEC_FIELDS = tuple(name for name in NewSession.__dataclass_fields__)
-#: Of those, the strings drawn from a few values that each request parses afresh: interned,
-#: so the sessions held share one copy (``"png"`` on its own is 52 bytes a session).
-_SHARED_FIELDS = frozenset({"owner", "action_type", "output_format", "document_mode", "locale"})
+def _interned(value: str | None) -> str | None:
+    """Strings drawn from a few values that each request parses afresh, interned, so the
+    sessions held share one copy (``"png"`` on its own is 52 bytes a session)."""
+    return None if value is None else sys.intern(value)
 
 
 def new_credentials() -> tuple[str, str, str]:
@@ -180,20 +179,30 @@ def new_credentials() -> tuple[str, str, str]:
 
 def new_session_record(spec: NewSession, *, created_at: float) -> Session:
     """A pending session from its spec, with a fresh id and credentials, and a fresh
-    short code (40 bits; the backend makes sure no live session shares it)."""
+    short code (40 bits; the backend makes sure no live session shares it).
+
+    Every field by name (a loop over the spec's fields took twice as long, on every create).
+    """
     session_id, phone_token, client_secret = new_credentials()
     return Session(
         id=session_id,
-        short_code=shortcode.new_code(),
+        owner=sys.intern(spec.owner),
+        action_type=sys.intern(spec.action_type),
+        output_format=sys.intern(spec.output_format),
+        intro_text=spec.intro_text,
+        session_ttl=spec.session_ttl,
+        result_ttl=spec.result_ttl,
+        metadata=spec.metadata,
+        document_mode=_interned(spec.document_mode),
         phone_token=phone_token,
         client_secret=client_secret,
         created_at=created_at,
-        **{name: _shared(name, getattr(spec, name)) for name in _SPEC_FIELDS},
+        ocr_languages=spec.ocr_languages,
+        locale=_interned(spec.locale),
+        short_code=shortcode.new_code(),
+        match_number=spec.match_number,
+        include_strokes=spec.include_strokes,
     )
-
-
-def _shared(name: str, value: Any) -> Any:
-    return sys.intern(value) if name in _SHARED_FIELDS and isinstance(value, str) else value
 
 
 @dataclass(slots=True, frozen=True)

@@ -105,7 +105,7 @@ async def create_session(request: web.Request) -> web.Response:
         await request.app[ratelimits_key].hit_create(owner)
         session = await request.app[store_key].create(new_session(spec, owner, settings))
         bind_session(request, session.id, session.action_type)
-        request.app[metrics_key].created.labels(session.action_type).inc()
+        request.app[metrics_key].session_created(session.action_type)
         log.info("created a %s session", session.action_type)
         response = session_response(request, session, status=201)
         response.headers["Location"] = request.app[presenter_key].session_path(session.id)

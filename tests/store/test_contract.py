@@ -2,12 +2,14 @@
 
 import asyncio
 import time
+from dataclasses import fields
 
 import pytest
 
 from handoff.domain import NewFile, Status
 from handoff.errors import BadRequest, Conflict, Gone, NotFound
 from handoff.store import Event, Lease, NewSession, Session, SessionStore, Tombstone
+from handoff.store.base import new_session_record
 
 
 def spec(owner: str = "tenant-a", ttl: float = 60.0, **extra: object) -> NewSession:
@@ -400,3 +402,12 @@ async def test_pages_of_a_closed_session_are_refused(store):
         await store.put_scan_page(session.id, 0, 0, b"a", max_pages=5)
     with pytest.raises(NotFound):
         await store.put_scan_page("no-such-id", 0, 0, b"a", max_pages=5)
+
+
+def test_a_new_record_carries_every_field_of_its_spec():
+    given = spec(action_type="scan", output_format="pdf", intro_text="Hello", ttl=90.0,
+                 result_ttl=30.0, metadata={"case": "1"}, document_mode="multi",
+                 ocr_languages=("eng",), locale="de", match_number="42", include_strokes=True)
+    made = new_session_record(given, created_at=5.0)
+    for field in fields(given):
+        assert getattr(made, field.name) == getattr(given, field.name), field.name
