@@ -12,6 +12,8 @@ import uuid
 
 from aiohttp import web
 
+from handoff.cli.serve import new_event_loop
+
 
 def padded(size: int) -> bytes:
     body = {"id": str(uuid.uuid4()), "status": "pending", "pad": ""}
@@ -44,7 +46,9 @@ def make_app(create_bytes: int, get_bytes: int) -> web.Application:
 
 
 if __name__ == "__main__":
-    # Same logging as handoff's run.py, so both pay for the default access log.
+    # Same logging as handoff's run.py, so both pay for the default access log, and the
+    # same event loop as handoff's default (EVENT_LOOP as handoff reads it).
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = make_app(int(os.environ["CREATE_BYTES"]), int(os.environ["GET_BYTES"]))
-    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None)
+    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None,
+                loop=new_event_loop(os.environ.get("EVENT_LOOP", "auto")))

@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import importlib.util
 import sys
 from typing import Any
 
@@ -50,15 +51,28 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def loop_in_use(choice: str) -> str:
+    """``asyncio`` or ``uvloop``: what ``EVENT_LOOP`` picks (see ``Settings.event_loop``);
+    ``auto`` takes uvloop where it is installed (a dependency, but not on every platform)."""
+    if choice != "auto":
+        return choice
+    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+
+
+def running_loop() -> str:
+    """``uvloop`` or ``asyncio``: the loop this code runs on, as start-up says it."""
+    module = type(asyncio.get_running_loop()).__module__
+    return "uvloop" if module.split(".")[0] == "uvloop" else "asyncio"
+
+
 def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
-    """asyncio's loop, or uvloop when ``EVENT_LOOP=uvloop`` (see ``Settings.event_loop``)."""
-    if choice != "uvloop":
+    """asyncio's loop, or uvloop (see :func:`loop_in_use`)."""
+    if loop_in_use(choice) != "uvloop":
         return asyncio.new_event_loop()
     try:
         import uvloop
     except ImportError:
-        sys.exit("handoff: EVENT_LOOP=uvloop, but uvloop is not installed: "
-                 "pip install 'handoff[uvloop]'")
+        sys.exit("handoff: EVENT_LOOP=uvloop, but uvloop is not installed: pip install uvloop")
     return uvloop.new_event_loop()
 
 
@@ -83,8 +97,8 @@ def main(workers: int | None = None) -> None:
             from .workers import check_store, serve_workers
 
             check_store(settings)  # once, before forking, so a down Redis is one line
-            print(f"handoff: {settings.workers} workers on {settings.host}:{settings.port}",
-                  flush=True)
+            print(f"handoff: {settings.workers} workers on {settings.host}:{settings.port} "
+                  f"({loop_in_use(settings.event_loop)})", flush=True)
             freeze_startup_heap()
             serve_workers(settings)
             return
@@ -96,8 +110,8 @@ def main(workers: int | None = None) -> None:
             port=settings.port,
             shutdown_timeout=GRACE,
             loop=new_event_loop(settings.event_loop),
-            print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port}",
-                                  flush=True),
+            print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port} "
+                                  f"({running_loop()})", flush=True),
         )
     except StoreUnavailable as exc:
         sys.exit(f"handoff: {exc.message}")

@@ -16,7 +16,7 @@ from ..app import create_app
 from ..metrics import multiprocess_dir
 from ..settings import Settings
 from ..store.redis import RedisStore
-from .serve import GRACE
+from .serve import GRACE, loop_in_use
 
 
 
@@ -58,8 +58,9 @@ def _forget_worker_gauges(server: Any, worker: Any) -> None:
 
 
 def _worker_class(choice: str) -> str:
-    """aiohttp's uvloop worker with ``EVENT_LOOP=uvloop`` (see ``serve.new_event_loop``)."""
-    return "aiohttp.GunicornUVLoopWebWorker" if choice == "uvloop" else "aiohttp.GunicornWebWorker"
+    """aiohttp's uvloop worker when ``EVENT_LOOP`` picks uvloop (see ``serve.loop_in_use``)."""
+    uvloop = loop_in_use(choice) == "uvloop"
+    return "aiohttp.GunicornUVLoopWebWorker" if uvloop else "aiohttp.GunicornWebWorker"
 
 
 def check_store(settings: Settings) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import unused_port
 from PIL import Image
 
@@ -198,3 +199,19 @@ def test_saving_never_replaces_a_file_or_leaves_the_directory(tmp_path: Path) ->
     (tmp_path / "photo.jpg").write_bytes(b"mine")
     assert free_path(tmp_path, "photo.jpg") == tmp_path / "photo-2.jpg"
     assert free_path(tmp_path, "../../etc/passwd") == tmp_path / "passwd"
+
+
+@pytest.mark.parametrize(("choice", "runs_on"),
+                         [("auto", "uvloop"), ("asyncio", "asyncio"), ("uvloop", "uvloop")])
+async def test_the_server_runs_on_the_loop_event_loop_picks(
+    tmp_path: Path, choice: str, runs_on: str
+) -> None:
+    # uvloop is a dependency here (Linux), so ``auto`` finds it.
+    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
+                          HOST="127.0.0.1", EVENT_LOOP=choice)
+    try:
+        line = await line_with(process, "listening on", [])
+        assert line.rstrip().endswith(f"({runs_on})")
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
