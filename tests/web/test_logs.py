@@ -147,3 +147,12 @@ async def test_a_deferred_line_keeps_the_request_id_it_was_logged_under(make_cli
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
     mine = [line for line in lines if line["logger"] == "handoff.web.api"]
     assert mine and mine[-1]["request_id"] == "trace-deferred-1"
+
+
+async def test_a_deferred_line_says_what_its_arguments_were_when_it_was_logged(capture_logs):
+    buffer = capture_logs("text")
+    pages = [1]
+    logging.getLogger("handoff.test").info("pages %s", pages)
+    pages.append(2)
+    await asyncio.sleep(0)
+    assert buffer.getvalue().rstrip().endswith("handoff.test: pages [1]")
