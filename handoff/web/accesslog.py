@@ -6,10 +6,10 @@ in ``/s/{token}``. This logger writes the path without its query string and
 with the phone token shortened to a prefix that is still useful for tracing.
 
 The line is written on the event loop's next turn rather than in the request's own
-task: what it says is read at once, the logging itself waits. Measured in
-``bench/``, that takes about a third off the server's CPU time for a small GET
-(aiohttp's default access logger costs the bare app as much again); the line's
-timestamp is then the moment it was written, a turn of the loop after the answer.
+task: what it says is read at once, the logging itself waits. Measured, that
+takes about a tenth off the server's CPU time for a small GET (bench/RESULTS.md,
+issue 14, eighth round); the line's timestamp is then the moment it was logged, a
+turn of the loop after the answer.
 """
 
 import asyncio
