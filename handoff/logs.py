@@ -62,7 +62,7 @@ class NextTurnHandler(logging.StreamHandler[IO[str]]):
 
     def __init__(self, stream: IO[str]) -> None:
         super().__init__(stream)
-        self._pending: list[logging.LogRecord] = []
+        self._pending: list[tuple[logging.LogRecord, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -72,28 +72,38 @@ class NextTurnHandler(logging.StreamHandler[IO[str]]):
             self._write_pending()
             super().emit(record)
             return
+        try:
+            # The message as it reads now, as the stdlib's QueueHandler does: an argument
+            # changed later in this turn must not change the line.
+            message = record.getMessage()
+        except Exception:  # a bad format or argument: reported as the stdlib does
+            self.handleError(record)
+            return
         if loop is not self._loop:  # the first line on this loop (tests run many loops)
             self._write_pending()
             self._loop = loop
         if not self._pending:
             # An empty context: the write is nobody's request.
             loop.call_soon(self._write_pending, context=Context())
-        # The message as it reads now, as the stdlib's QueueHandler does: an argument
-        # changed later in this turn must not change the line.
-        record.msg, record.args = record.getMessage(), None
-        self._pending.append(record)
+        self._pending.append((record, message))
 
     def _write_pending(self) -> None:
         self.acquire()
         try:
             pending, self._pending = self._pending, []
-            for record in pending:
+            for record, message in pending:
+                if record.args:
+                    # Only now: every other handler has had the record as it was logged.
+                    record.msg, record.args = message, None
                 try:
                     self.stream.write(self.format(record) + self.terminator)
                 except Exception:
                     self.handleError(record)
             if pending:
-                super().flush()
+                try:
+                    super().flush()
+                except Exception:  # a closed pipe, a full disk: once, not on every turn
+                    self.handleError(pending[-1][0])
         finally:
             self.release()
 

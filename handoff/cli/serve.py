@@ -2,7 +2,6 @@
 
 import asyncio
 import gc
-import importlib.util
 import sys
 from typing import Any
 
@@ -53,10 +52,14 @@ def freeze_startup_heap() -> None:
 
 def loop_in_use(choice: str) -> str:
     """``asyncio`` or ``uvloop``: what ``EVENT_LOOP`` picks (see ``Settings.event_loop``);
-    ``auto`` takes uvloop where it is installed (a dependency, but not on every platform)."""
+    ``auto`` takes uvloop where it imports (a dependency, but not on every platform)."""
     if choice != "auto":
         return choice
-    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
 
 
 def running_loop() -> str:

@@ -342,7 +342,7 @@ class MemoryStore(SessionStore):
         self._live = 0
         for collection in (
             self._graves, self._unpacked, self._packs, self._due, self._wheel, self._ticks,
-            self._file_timers, self._records,
+            self._file_timers, self._records, self._rebuilt,
             self._by_key, self._by_owner, self._stale,
             self._sweeping,
             self._files, self._scan_pages, self._leases,

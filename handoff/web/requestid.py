@@ -1,8 +1,8 @@
 """``X-Request-ID``: the caller's when it is sane, else a new one; on every response and log line."""
 
+import os
 import re
 from contextvars import Token
-from random import getrandbits
 
 from aiohttp import web
 
@@ -17,9 +17,10 @@ SANE = re.compile(r"[A-Za-z0-9._-]{1,128}")
 def begin(request: web.Request) -> tuple[Token[str | None], Token[str | None]]:
     """Give ``request`` its id and its log context; :func:`end` takes the context back."""
     given = request.headers.get(HEADER, "")
-    # 32 random hex digits, unique rather than secret: from the process's Mersenne
-    # Twister (reseeded in each forked worker), without a system call on every request.
-    request_id = given if SANE.fullmatch(given) else f"{getrandbits(128):032x}"
+    # 32 random hex digits, as uuid4().hex but without building a UUID on every request.
+    # From the system's generator: the process's own would give its state away to anyone
+    # who reads a few hundred ids, and the system call measured at nothing per request.
+    request_id = given if SANE.fullmatch(given) else os.urandom(16).hex()
     request[request_id_key] = request_id
     tokens = request_id_var.set(request_id), session_id_var.set(None)
     if session_id := request.match_info.get("session_id"):

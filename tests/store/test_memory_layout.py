@@ -221,6 +221,7 @@ async def test_rebuilt_sessions_are_bounded_and_the_oldest_go_first():
     assert made[0].id not in store._rebuilt and made[-1].id in store._rebuilt
     assert await store.get(made[0].id) == made[0]  # rebuilt anew, equal to the one made
     await store.close()
+    assert not store._rebuilt  # no credential outlives the store
 
 
 async def test_an_expired_session_leaves_no_rebuilt_copy_behind():

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from aiohttp.test_utils import TestClient
 
-from handoff.logs import configure_logging
+from handoff.logs import NextTurnHandler, configure_logging
 
 from ..conftest import A, KEY_A
 from ..helpers import complete, create, token_of
@@ -156,3 +156,36 @@ async def test_a_deferred_line_says_what_its_arguments_were_when_it_was_logged(c
     pages.append(2)
     await asyncio.sleep(0)
     assert buffer.getvalue().rstrip().endswith("handoff.test: pages [1]")
+
+
+async def test_a_bad_logging_call_is_reported_not_raised_into_the_caller(capsys):
+    buffer = io.StringIO()
+    handler = NextTurnHandler(buffer)
+    log = logging.getLogger("handoff.test.alone")  # away from pytest's own handlers
+    log.propagate, log.level = False, logging.INFO
+    log.addHandler(handler)
+    try:
+        log.info("%s and %s", "one")  # one argument short
+        log.info("still logging")
+        await asyncio.sleep(0)
+    finally:
+        log.removeHandler(handler)
+    assert buffer.getvalue() == "still logging\n"
+    assert "not enough arguments" in capsys.readouterr().err  # logging's own report
+
+
+async def test_other_handlers_see_the_record_as_it_was_logged(capture_logs):
+    capture_logs("text")
+    seen: list[tuple] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.msg, record.args))
+
+    keep = Keep()
+    logging.getLogger().addHandler(keep)
+    try:
+        logging.getLogger("handoff.test").info("user %s", "bob")
+    finally:
+        logging.getLogger().removeHandler(keep)
+    assert seen == [("user %s", ("bob",))]
