@@ -189,3 +189,21 @@ async def test_other_handlers_see_the_record_as_it_was_logged(capture_logs):
     finally:
         logging.getLogger().removeHandler(keep)
     assert seen == [("user %s", ("bob",))]
+
+
+async def test_a_stream_that_cannot_be_flushed_is_reported_once_per_write(capsys):
+    class Broken(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError("the reader went away")
+
+    handler = NextTurnHandler(Broken())
+    log = logging.getLogger("handoff.test.broken")  # away from pytest's own handlers
+    log.propagate, log.level = False, logging.INFO
+    log.addHandler(handler)
+    try:
+        log.info("one line")
+        for _ in range(5):  # turns in which a failing write would come round again
+            await asyncio.sleep(0)
+    finally:
+        log.removeHandler(handler)
+    assert capsys.readouterr().err.count("--- Logging error ---") == 1
