@@ -54,10 +54,10 @@ class NextTurnHandler(logging.StreamHandler[IO[str]]):
 
     The record is made, its message put together and its request's ids added, at once;
     only formatting and writing wait (the stdlib's QueueHandler, with the loop as its
-    listener). Measured in
-    ``bench/``, that takes about a tenth off the server's CPU time for a create. Lines
-    logged off the loop (the image threads) are written at once; :meth:`flush` (called
-    by ``logging.shutdown`` at exit) writes whatever still waits.
+    listener). That takes about a tenth off the server's CPU time for a create
+    (bench/RESULTS.md, issue 14, eighth round). Lines logged off the loop (the image
+    threads) are written at once; :meth:`flush` (called by ``logging.shutdown`` at exit)
+    writes whatever still waits.
     """
 
     def __init__(self, stream: IO[str]) -> None:

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     #: Server processes sharing the port; more than one needs REDIS_URL.
     workers: int = Field(1, ge=1, le=64)
     #: ``auto``: uvloop where it is installed (it is a dependency on Linux and macOS), else
-    #: asyncio's own loop; about 6 % less CPU per GET in an A/B (bench/RESULTS.md).
+    #: asyncio's own loop; about 5 % less CPU per GET in an A/B (bench/RESULTS.md).
     event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
