@@ -39,4 +39,3 @@ def bind_session(request: web.Request, session_id: str, action: str | None = Non
     if action:
         request[action_key] = action
     session_id_var.set(session_id)
-
