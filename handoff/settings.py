@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     #: ``auto``: uvloop where it is installed (it is a dependency on Linux and macOS), else
     #: asyncio's own loop; about 5 % less CPU per GET in an A/B (bench/RESULTS.md).
     event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    #: ``auto``: jemalloc where it is installed (Debian's libjemalloc2), else Python's own
+    #: allocator; after a wave of sessions jemalloc gives the memory back (cli/allocator.py).
+    allocator: Literal["auto", "jemalloc", "pymalloc"] = "auto"
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 

@@ -13,6 +13,7 @@ from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
 from ..logs import configure_logging, lean_records
 from ..tenants import describe_error
+from .allocator import restart_on_jemalloc
 
 #: Settings whose values are credentials: their errors never repeat what was given.
 SECRET_SETTINGS = frozenset({"api_keys", "metrics_token"})
@@ -81,6 +82,8 @@ def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
 
 def main(workers: int | None = None) -> None:
     settings = load_settings(**({"workers": workers} if workers is not None else {}))
+    # First, before anything is made or said: this may start the process again.
+    allocator = restart_on_jemalloc(settings.allocator)
     configure_logging(settings.log_level, settings.log_format)
     lean_records()
     settings, generated_key = with_development_key(settings)
@@ -101,7 +104,7 @@ def main(workers: int | None = None) -> None:
 
             check_store(settings)  # once, before forking, so a down Redis is one line
             print(f"handoff: {settings.workers} workers on {settings.host}:{settings.port} "
-                  f"({loop_in_use(settings.event_loop)})", flush=True)
+                  f"({loop_in_use(settings.event_loop)}, {allocator})", flush=True)
             freeze_startup_heap()
             serve_workers(settings)
             return
@@ -114,7 +117,7 @@ def main(workers: int | None = None) -> None:
             shutdown_timeout=GRACE,
             loop=new_event_loop(settings.event_loop),
             print=lambda _: print(f"handoff: listening on {settings.host}:{settings.port} "
-                                  f"({running_loop()})", flush=True),
+                                  f"({running_loop()}, {allocator})", flush=True),
         )
     except StoreUnavailable as exc:
         sys.exit(f"handoff: {exc.message}")

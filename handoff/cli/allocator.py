@@ -1,0 +1,69 @@
+"""The memory allocator the server runs on: jemalloc where it is installed (``ALLOCATOR``).
+
+Python's own allocator for small objects keeps each 1 MiB arena for as long as one
+object in it lives. After a wave of 100,000 sessions was forgotten, a few objects
+made during the wave (the last request of each keep-alive connection, say) still
+held 20 to 35 of the arenas, so the process stayed 20 to 35 MiB over its start. With
+every allocation on jemalloc (``PYTHONMALLOC=malloc``), which hands freed pages back
+within about a second (its background thread, decay of 1 s), the same wave leaves
+about 5 MiB, at no CPU cost per request that an A/B could see (bench/RESULTS.md,
+issue 14, ninth round).
+
+The allocator is chosen before the interpreter starts, so the server starts itself
+once more (``execve``: same process id, same arguments) with jemalloc preloaded. The
+variables that does it are taken out of the new process's environment again, so
+what it runs in turn (Tesseract, git) starts as it would have.
+"""
+
+import ctypes.util
+import os
+import sys
+from typing import Literal
+
+Allocator = Literal["auto", "jemalloc", "pymalloc"]
+
+#: jemalloc's settings unless MALLOC_CONF gives others: a thread returns freed pages
+#: within a second, rather than only when the process next allocates.
+MALLOC_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
+#: Set for the restarted process: the names of the variables the restart added.
+MARK = "HANDOFF_RESTARTED_ON_JEMALLOC"
+
+
+def restart_on_jemalloc(choice: Allocator) -> str:
+    """Start this process again on jemalloc if ``choice`` wants it, or say what it runs on.
+
+    Returns what the process runs on (``jemalloc``, ``pymalloc`` for Python's own) when
+    there is nothing to do;
+    does not return when it restarts. ``auto`` falls back to Python's own allocator
+    where jemalloc is not installed; ``jemalloc`` stops start-up there. An allocator
+    the environment already chose (``PYTHONMALLOC``, ``LD_PRELOAD``) is left alone.
+    """
+    if (added := os.environ.pop(MARK, None)) is not None:
+        for name in added.split(","):
+            os.environ.pop(name, None)
+        return "jemalloc"
+    if choice == "pymalloc":
+        return "pymalloc"
+    preloaded = os.environ.get("LD_PRELOAD", "")
+    if preloaded or "PYTHONMALLOC" in os.environ:
+        if "jemalloc" in preloaded and os.environ.get("PYTHONMALLOC") == "malloc":
+            return "jemalloc"
+        return "the allocator the environment chose"
+    library = ctypes.util.find_library("jemalloc")
+    if library is None:
+        if choice == "jemalloc":
+            sys.exit("handoff: ALLOCATOR=jemalloc, but jemalloc is not installed "
+                     "(Debian: apt-get install libjemalloc2)")
+        return "pymalloc"
+    added_now = {"LD_PRELOAD": library, "PYTHONMALLOC": "malloc"}
+    if "MALLOC_CONF" not in os.environ:
+        added_now["MALLOC_CONF"] = MALLOC_CONF
+    env = {**os.environ, **added_now, MARK: ",".join(added_now)}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execve(sys.executable, sys.orig_argv, env)
+    except OSError as exc:  # the interpreter cannot be started again: stay as we are
+        print(f"handoff: could not restart on jemalloc ({exc}); using Python's allocator",
+              file=sys.stderr, flush=True)
+    return "pymalloc"

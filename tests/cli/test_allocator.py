@@ -1,0 +1,65 @@
+"""ALLOCATOR: the server starts itself again on jemalloc where it is installed."""
+
+import ctypes.util
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import unused_port
+
+from handoff.cli.allocator import MARK, restart_on_jemalloc
+
+from .test_cli import ROOT, line_with, start
+
+
+@pytest.mark.parametrize(("choice", "on_jemalloc"),
+                         [("auto", True), ("jemalloc", True), ("pymalloc", False)])
+async def test_the_server_runs_on_the_allocator_allocator_picks(
+    tmp_path: Path, choice: str, on_jemalloc: bool
+) -> None:
+    # Debian's libjemalloc2 is installed here (.ci/run installs it), so ``auto`` finds it.
+    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
+                          HOST="127.0.0.1", ALLOCATOR=choice)
+    try:
+        line = await line_with(process, "listening on", [])
+        assert line.rstrip().endswith(", jemalloc)" if on_jemalloc else ", pymalloc)")
+        # The same process (execve keeps the id), now with jemalloc mapped, or not.
+        maps = Path(f"/proc/{process.pid}/maps").read_text()
+        assert ("libjemalloc" in maps) is on_jemalloc
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await process.wait() == 0
+
+
+async def test_an_allocator_the_environment_chose_is_left_alone(tmp_path: Path) -> None:
+    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
+                          HOST="127.0.0.1", PYTHONMALLOC="malloc")
+    try:
+        line = await line_with(process, "listening on", [])
+        assert line.rstrip().endswith(", the allocator the environment chose)")
+        assert "libjemalloc" not in Path(f"/proc/{process.pid}/maps").read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await process.wait() == 0
+
+
+def test_the_restarted_process_hands_on_an_environment_without_the_restarts_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MALLOC_CONF", "narenas:2")  # the operator's: not the restart's
+    monkeypatch.setenv("LD_PRELOAD", "libjemalloc.so.2")
+    monkeypatch.setenv("PYTHONMALLOC", "malloc")
+    monkeypatch.setenv(MARK, "LD_PRELOAD,PYTHONMALLOC")
+    assert restart_on_jemalloc("auto") == "jemalloc"
+    assert not {"LD_PRELOAD", "PYTHONMALLOC", MARK} & set(os.environ)
+    assert os.environ["MALLOC_CONF"] == "narenas:2"
+
+
+def test_jemalloc_asked_for_but_missing_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LD_PRELOAD", "PYTHONMALLOC", MARK):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)  # as where it is not installed
+    with pytest.raises(SystemExit, match="ALLOCATOR=jemalloc, but jemalloc is not installed"):
+        restart_on_jemalloc("jemalloc")
+    assert restart_on_jemalloc("auto") == "pymalloc"
