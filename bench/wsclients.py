@@ -3,7 +3,9 @@
 Usage: wsclients.py BASE API_KEY IDS_FILE MAX_SECONDS. Connects to every
 session id in IDS_FILE (one per line), prints ``ready CONNECTED FAILED``, then
 answers commands on stdin: ``report`` prints a JSON object
-{session_id: {status: arrival time (time.monotonic)}}, ``quit`` closes all
+{session_id: {status: arrival time (time.monotonic), "lag " + status: seconds from the
+message's own ``timestamp`` (when the server made the change) to its arrival, by the
+wall clock both share}}, ``quit`` closes all
 sockets and exits. It also exits by itself after MAX_SECONDS.
 """
 
@@ -13,6 +15,7 @@ import resource
 import sys
 import threading
 import time
+from datetime import datetime
 
 import aiohttp
 
@@ -35,8 +38,13 @@ async def main() -> None:
         seen = arrivals.setdefault(session_id, {})
         async for msg in ws:
             if msg.type == aiohttp.WSMsgType.TEXT:
-                at = time.monotonic()
-                seen.setdefault(json.loads(msg.data)["status"], at)
+                at, wall = time.monotonic(), time.time()
+                message = json.loads(msg.data)
+                status = message["status"]
+                if status not in seen:
+                    seen[status] = at
+                    changed = datetime.fromisoformat(message["timestamp"]).timestamp()
+                    seen["lag " + status] = wall - changed
 
     async def connect(http: aiohttp.ClientSession, session_id: str) -> None:
         nonlocal failed
