@@ -3,16 +3,18 @@
 Python's own allocator for small objects keeps each 1 MiB arena for as long as one
 object in it lives. After a wave of 100,000 sessions was forgotten, a few objects
 made during the wave (the last request of each keep-alive connection, say) still
-held 20 to 35 of the arenas, so the process stayed 20 to 35 MiB over its start. With
-every allocation on jemalloc (``PYTHONMALLOC=malloc``), which hands freed pages back
-within about a second (its background thread, decay of 1 s), the same wave leaves
-about 5 MiB, at no CPU cost per request that an A/B could see (bench/RESULTS.md,
-issue 14, ninth round).
+held 20 to 35 of the arenas, so the process stayed 17 to 35 MiB over its start. With
+every allocation on jemalloc (``PYTHONMALLOC=malloc``), whose free pages the store
+purges once a wave is forgotten (:mod:`handoff.heap`), the same wave leaves about
+5 MiB, at no CPU cost per request that an A/B could see (bench/RESULTS.md, issue 14,
+ninth round).
 
 The allocator is chosen before the interpreter starts, so the server starts itself
 once more (``execve``: same process id, same arguments) with jemalloc preloaded. The
 variables that does it are taken out of the new process's environment again, so
-what it runs in turn (Tesseract, git) starts as it would have.
+what it runs in turn (Tesseract, git) starts as it would have. jemalloc stops its
+background thread in a forked child; ``heap.resume_background_thread`` starts it again
+in each worker (``WORKERS`` > 1).
 """
 
 import ctypes.util
@@ -22,9 +24,12 @@ from typing import Literal
 
 Allocator = Literal["auto", "jemalloc", "pymalloc"]
 
-#: jemalloc's settings unless MALLOC_CONF gives others: a thread returns freed pages
-#: within a second, rather than only when the process next allocates.
-MALLOC_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
+#: jemalloc's settings unless MALLOC_CONF gives others. A thread of its own returns
+#: freed pages after their decay time (10 s, jemalloc's default), rather than only when
+#: the process next allocates; the store purges at once after a wave (heap.py). Large
+#: buffers (a photo's) stay in the common arenas rather than one that purges each at
+#: once: a scan page took 30 % longer that way, re-faulting its buffers.
+MALLOC_CONF = "background_thread:true,dirty_decay_ms:10000,muzzy_decay_ms:0,oversize_threshold:0"
 #: Set for the restarted process: the names of the variables the restart added.
 MARK = "HANDOFF_RESTARTED_ON_JEMALLOC"
 
@@ -67,3 +72,4 @@ def restart_on_jemalloc(choice: Allocator) -> str:
         print(f"handoff: could not restart on jemalloc ({exc}); using Python's allocator",
               file=sys.stderr, flush=True)
     return "pymalloc"
+

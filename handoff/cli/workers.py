@@ -16,6 +16,7 @@ from ..app import create_app
 from ..metrics import multiprocess_dir
 from ..settings import Settings
 from ..store.redis import RedisStore
+from ..heap import resume_background_thread
 from .serve import GRACE, loop_in_use
 
 
@@ -36,6 +37,7 @@ class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type 
             "loglevel": settings.log_level,
             "proc_name": "handoff",
             "child_exit": _forget_worker_gauges,
+            "post_fork": lambda server, worker: resume_background_thread(),
         }.items():
             self.cfg.set(name, value)
 

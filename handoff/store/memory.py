@@ -1,8 +1,6 @@
 """The in-memory store: one event loop, no locks; session expiries share one timer."""
 
 import asyncio
-import ctypes
-import ctypes.util
 import dataclasses
 import gc
 import heapq
@@ -17,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from .. import shortcode
+from ..heap import release_free_memory
 from ..domain import NewFile, Status
 from .pending import Packer, Pending
 from .tombstones import CODE, ID, SECRET, TOKEN, Pack, Packs
@@ -69,28 +68,6 @@ WAVE = 10_000
 REBUILT = 1024
 #: Bytes per chunk of a download.
 CHUNK = 256 * 1024
-
-
-def _malloc_trim() -> "ctypes._NamedFuncPointer | None":
-    """glibc's ``malloc_trim``, or None under another C library (musl has none)."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_TRIM = _malloc_trim()
-
-
-def release_free_memory() -> None:
-    """Give the C allocator's free pages back to the system.
-
-    After a wave of sessions is forgotten, glibc keeps the freed heap (the large
-    dict tables, above all) for reuse, so RSS stays at its peak; trimming returns
-    it (measured in bench/: +84 MiB left over the start before, see RESULTS.md).
-    """
-    if _TRIM is not None:
-        _TRIM(0)
 
 
 class MemoryStore(SessionStore):

@@ -3,12 +3,14 @@
 import ctypes.util
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import unused_port
 
-from handoff.cli.allocator import MARK, restart_on_jemalloc
+from handoff.cli.allocator import MALLOC_CONF, MARK, restart_on_jemalloc
 
 from .test_cli import ROOT, line_with, start
 
@@ -27,6 +29,9 @@ async def test_the_server_runs_on_the_allocator_allocator_picks(
         # The same process (execve keeps the id), now with jemalloc mapped, or not.
         maps = Path(f"/proc/{process.pid}/maps").read_text()
         assert ("libjemalloc" in maps) is on_jemalloc
+        threads = {(task / "comm").read_text().strip()
+                   for task in Path(f"/proc/{process.pid}/task").iterdir()}
+        assert ("jemalloc_bg_thd" in threads) is on_jemalloc  # the server's MALLOC_CONF
     finally:
         process.send_signal(signal.SIGINT)
         assert await process.wait() == 0
@@ -63,3 +68,28 @@ def test_jemalloc_asked_for_but_missing_stops_start_up(monkeypatch: pytest.Monke
     with pytest.raises(SystemExit, match="ALLOCATOR=jemalloc, but jemalloc is not installed"):
         restart_on_jemalloc("jemalloc")
     assert restart_on_jemalloc("auto") == "pymalloc"
+
+
+def test_on_jemalloc_released_memory_leaves_the_process_at_once(tmp_path: Path) -> None:
+    script = tmp_path / "wave.py"
+    script.write_text(
+        "from handoff import heap\n"
+        "def rss():\n"
+        "    line = next(l for l in open('/proc/self/status') if l.startswith('VmRSS'))\n"
+        "    return int(line.split()[1]) // 1024\n"
+        "start = rss()\n"
+        "blocks = [str(number) * 12 for number in range(1_000_000)]  # small, as sessions are\n"
+        "del blocks\n"
+        "freed = rss()\n"
+        "heap.release_free_memory()\n"
+        "print(start, freed, rss())\n"
+    )
+    library = ctypes.util.find_library("jemalloc")
+    assert library is not None  # .ci/run installs libjemalloc2
+    env = {**os.environ, "LD_PRELOAD": library, "PYTHONMALLOC": "malloc",
+           "MALLOC_CONF": MALLOC_CONF, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, check=True, timeout=60)
+    start, freed, released = map(int, done.stdout.split())
+    assert freed - start > 50  # jemalloc keeps freed pages for their decay time (10 s)...
+    assert released - start < (freed - start) / 4  # ...unless told to give them back

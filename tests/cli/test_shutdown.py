@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -75,12 +76,16 @@ async def test_several_workers_serve_one_port_and_drain_on_sigterm(
         for session_id in ids:  # whichever worker answers knows every session
             async with http.get(f"{server.base_url}/api/v1/sessions/{session_id}", headers=A) as r:
                 assert r.status == 200
-    took = await server.stop(signal.SIGTERM)
-    assert took < 10
-    assert any("2 workers" in line for line in server.output)
     workers = {line.split("[", 2)[2].split("]")[0] for line in server.output
                if "Booting worker with pid" in line}
+    # Each forked worker runs jemalloc's background thread again (ALLOCATOR=auto).
+    threads = [{(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
+               for pid in workers]
+    took = await server.stop(signal.SIGTERM)
+    assert took < 10
+    assert any("2 workers" in line and "jemalloc" in line for line in server.output)
     assert len(workers) == 2
+    assert all("jemalloc_bg_thd" in names for names in threads)
 
 
 async def test_several_workers_without_redis_stop_with_one_line(tmp_path):
