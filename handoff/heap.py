@@ -22,6 +22,11 @@ def _mallctl() -> Any:
         return None
 
 
+def on_jemalloc() -> bool:
+    """Whether this process allocates through jemalloc."""
+    return _mallctl() is not None
+
+
 def _releaser() -> Callable[[], object] | None:
     if (mallctl := _mallctl()) is not None:
         command = f"arena.{ARENAS_ALL}.purge".encode()

@@ -22,6 +22,8 @@ import os
 import sys
 from typing import Literal
 
+from ..heap import on_jemalloc
+
 Allocator = Literal["auto", "jemalloc", "pymalloc"]
 
 #: jemalloc's settings unless MALLOC_CONF gives others. A thread of its own returns
@@ -38,15 +40,20 @@ def restart_on_jemalloc(choice: Allocator) -> str:
     """Start this process again on jemalloc if ``choice`` wants it, or say what it runs on.
 
     Returns what the process runs on (``jemalloc``, ``pymalloc`` for Python's own) when
-    there is nothing to do;
-    does not return when it restarts. ``auto`` falls back to Python's own allocator
-    where jemalloc is not installed; ``jemalloc`` stops start-up there. An allocator
-    the environment already chose (``PYTHONMALLOC``, ``LD_PRELOAD``) is left alone.
+    there is nothing to do; does not return when it restarts. ``auto`` falls back to
+    Python's own allocator where jemalloc is not installed, or off Linux (``LD_PRELOAD``
+    is how the restart loads it); ``jemalloc`` stops start-up there. An allocator the
+    environment already chose (``PYTHONMALLOC``, ``LD_PRELOAD``) is left alone.
     """
     if (added := os.environ.pop(MARK, None)) is not None:
         for name in added.split(","):
             os.environ.pop(name, None)
-        return "jemalloc"
+        if on_jemalloc():
+            return "jemalloc"
+        # The loader could not preload it (it says why on stderr): glibc's malloc runs.
+        if choice == "jemalloc":
+            sys.exit("handoff: ALLOCATOR=jemalloc, but jemalloc could not be preloaded")
+        return "malloc (jemalloc could not be preloaded)"
     if choice == "pymalloc":
         return "pymalloc"
     preloaded = os.environ.get("LD_PRELOAD", "")
@@ -54,7 +61,7 @@ def restart_on_jemalloc(choice: Allocator) -> str:
         if "jemalloc" in preloaded and os.environ.get("PYTHONMALLOC") == "malloc":
             return "jemalloc"
         return "the allocator the environment chose"
-    library = ctypes.util.find_library("jemalloc")
+    library = ctypes.util.find_library("jemalloc") if sys.platform == "linux" else None
     if library is None:
         if choice == "jemalloc":
             sys.exit("handoff: ALLOCATOR=jemalloc, but jemalloc is not installed "
