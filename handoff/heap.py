@@ -17,9 +17,14 @@ ARENAS_ALL = 4096
 def _mallctl() -> Any:
     """jemalloc's ``mallctl`` when jemalloc is loaded, else None."""
     try:
-        return ctypes.CDLL(None).mallctl
+        mallctl = ctypes.CDLL(None).mallctl
     except (OSError, AttributeError):
         return None
+    # int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+    mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t),
+                        ctypes.c_void_p, ctypes.c_size_t]
+    mallctl.restype = ctypes.c_int
+    return mallctl
 
 
 def on_jemalloc() -> bool:

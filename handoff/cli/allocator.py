@@ -43,7 +43,8 @@ def restart_on_jemalloc(choice: Allocator) -> str:
     there is nothing to do; does not return when it restarts. ``auto`` falls back to
     Python's own allocator where jemalloc is not installed, or off Linux (``LD_PRELOAD``
     is how the restart loads it); ``jemalloc`` stops start-up there. An allocator the
-    environment already chose (``PYTHONMALLOC``, ``LD_PRELOAD``) is left alone.
+    environment already chose (``PYTHONMALLOC``, ``LD_PRELOAD``) is left alone, and so is
+    an interpreter started with ``-E`` or ``-I`` (it would ignore ``PYTHONMALLOC``).
     """
     if (added := os.environ.pop(MARK, None)) is not None:
         for name in added.split(","):
@@ -56,11 +57,18 @@ def restart_on_jemalloc(choice: Allocator) -> str:
         return "malloc (jemalloc could not be preloaded)"
     if choice == "pymalloc":
         return "pymalloc"
-    preloaded = os.environ.get("LD_PRELOAD", "")
-    if preloaded or "PYTHONMALLOC" in os.environ:
-        if "jemalloc" in preloaded and os.environ.get("PYTHONMALLOC") == "malloc":
+    chosen = {name: value for name in ("PYTHONMALLOC", "LD_PRELOAD") if (value := os.environ.get(name))}
+    if chosen:
+        if on_jemalloc() and chosen.get("PYTHONMALLOC") == "malloc":
             return "jemalloc"
-        return "the allocator the environment chose"
+        if choice == "jemalloc":
+            sys.exit(f"handoff: ALLOCATOR=jemalloc, but {' and '.join(chosen)} chose another "
+                     "allocator; unset it, or set ALLOCATOR=auto to keep it")
+        return "as " + ", ".join(f"{name}={value}" for name, value in chosen.items()) + " sets it"
+    if sys.flags.ignore_environment:  # -E or -I: a restart could not set PYTHONMALLOC
+        if choice == "jemalloc":
+            sys.exit("handoff: ALLOCATOR=jemalloc needs PYTHONMALLOC, which -E and -I ignore")
+        return "pymalloc"
     library = ctypes.util.find_library("jemalloc") if sys.platform == "linux" else None
     if library is None:
         if choice == "jemalloc":
@@ -71,8 +79,12 @@ def restart_on_jemalloc(choice: Allocator) -> str:
     if "MALLOC_CONF" not in os.environ:
         added_now["MALLOC_CONF"] = MALLOC_CONF
     env = {**os.environ, **added_now, MARK: ",".join(added_now)}
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # None when the process has no such stream
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
     try:
         os.execve(sys.executable, sys.orig_argv, env)
     except OSError as exc:  # the interpreter cannot be started again: stay as we are

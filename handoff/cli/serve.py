@@ -1,15 +1,17 @@
-"""``handoff serve``: load settings, set up logging, serve (``run.py`` and ``python -m handoff`` too)."""
+"""``handoff serve``: load settings, set up logging, serve (``run.py`` and ``python -m handoff`` too).
+
+The application and aiohttp are imported only once the allocator is settled (see
+:func:`main`): the start on jemalloc starts the interpreter again, and what was
+imported before it is imported twice.
+"""
 
 import asyncio
 import gc
 import sys
 from typing import Any
 
-from aiohttp import web
 from pydantic import ValidationError
 
-from ..app import create_app
-from ..store import StoreUnavailable
 from ..settings import Settings, with_derived_base_url, with_development_key
 from ..logs import configure_logging, lean_records
 from ..tenants import describe_error
@@ -82,8 +84,13 @@ def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
 
 def main(workers: int | None = None) -> None:
     settings = load_settings(**({"workers": workers} if workers is not None else {}))
-    # First, before anything is made or said: this may start the process again.
+    # First, before anything is made, imported or said: this may start the process again.
     allocator = restart_on_jemalloc(settings.allocator)
+    from aiohttp import web
+
+    from ..app import create_app
+    from ..store import StoreUnavailable
+
     configure_logging(settings.log_level, settings.log_format)
     lean_records()
     settings, generated_key = with_development_key(settings)

@@ -1,5 +1,6 @@
 """ALLOCATOR: the server starts itself again on jemalloc where it is installed."""
 
+import asyncio
 import ctypes.util
 import os
 import signal
@@ -7,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import unused_port
 
 from handoff.cli.allocator import MALLOC_CONF, MARK, restart_on_jemalloc
 
-from .test_cli import ROOT, line_with, start
+from .test_cli import ROOT, environment, line_with, start
 
 
 @pytest.mark.parametrize(("choice", "on_jemalloc"),
@@ -42,15 +44,23 @@ async def test_an_allocator_the_environment_chose_is_left_alone(tmp_path: Path) 
                           HOST="127.0.0.1", PYTHONMALLOC="malloc")
     try:
         line = await line_with(process, "listening on", [])
-        assert line.rstrip().endswith(", the allocator the environment chose)")
+        assert line.rstrip().endswith(", as PYTHONMALLOC=malloc sets it)")
         assert "libjemalloc" not in Path(f"/proc/{process.pid}/maps").read_text()
     finally:
         process.send_signal(signal.SIGINT)
         assert await process.wait() == 0
 
 
+@pytest.fixture
+def no_restart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the tests that call the restart in this process: it must never restart pytest."""
+    def refuse(*args: object) -> None:
+        raise AssertionError("the test process was to be started again")
+    monkeypatch.setattr(os, "execve", refuse)
+
+
 def test_the_restarted_process_hands_on_an_environment_without_the_restarts_variables(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, no_restart: None
 ) -> None:
     monkeypatch.setenv("MALLOC_CONF", "narenas:2")  # the operator's: not the restart's
     monkeypatch.setenv("LD_PRELOAD", "libjemalloc.so.2")
@@ -65,13 +75,49 @@ def test_the_restarted_process_hands_on_an_environment_without_the_restarts_vari
         restart_on_jemalloc("jemalloc")
 
 
-def test_jemalloc_asked_for_but_missing_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jemalloc_asked_for_but_missing_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, no_restart: None
+) -> None:
     for name in ("LD_PRELOAD", "PYTHONMALLOC", MARK):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)  # as where it is not installed
     with pytest.raises(SystemExit, match="ALLOCATOR=jemalloc, but jemalloc is not installed"):
         restart_on_jemalloc("jemalloc")
     assert restart_on_jemalloc("auto") == "pymalloc"
+
+
+def test_jemalloc_asked_for_under_another_preload_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, no_restart: None
+) -> None:
+    monkeypatch.delenv("PYTHONMALLOC", raising=False)
+    monkeypatch.setenv("LD_PRELOAD", "libstdbuf.so")
+    with pytest.raises(SystemExit, match="ALLOCATOR=jemalloc, but LD_PRELOAD chose another"):
+        restart_on_jemalloc("jemalloc")
+    assert restart_on_jemalloc("auto") == "as LD_PRELOAD=libstdbuf.so sets it"
+
+
+async def test_a_server_without_standard_output_still_starts(tmp_path: Path) -> None:
+    port = unused_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "run.py"), cwd=tmp_path, env=environment(
+            PORT=str(port), HOST="127.0.0.1"), stdout=subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE, close_fds=True,
+        preexec_fn=lambda: os.close(1))  # no stdout at all, as under some supervisors
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with asyncio.timeout(15):
+                while True:
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/api/v1/health") as r:
+                            assert r.status == 200
+                            break
+                    except aiohttp.ClientConnectionError:
+                        assert process.returncode is None, await process.stderr.read()
+                        await asyncio.sleep(0.1)
+        assert "libjemalloc" in Path(f"/proc/{process.pid}/maps").read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        await process.wait()
 
 
 def test_on_jemalloc_released_memory_leaves_the_process_at_once(tmp_path: Path) -> None:

@@ -61,6 +61,16 @@ async def test_sigterm_cuts_a_trickling_upload_after_the_grace_and_exits_within_
     assert server.process is not None and server.process.returncode is not None
 
 
+def booted(output: list[str]) -> set[str]:
+    """The pids of the workers gunicorn has said it booted."""
+    return {line.split("[", 2)[2].split("]")[0] for line in output
+            if "Booting worker with pid" in line}
+
+
+def thread_names(pid: str) -> set[str]:
+    return {(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
+
+
 async def test_several_workers_serve_one_port_and_drain_on_sigterm(
     tmp_path, redis_server: RedisServer, redis_prefix: str
 ):
@@ -76,16 +86,17 @@ async def test_several_workers_serve_one_port_and_drain_on_sigterm(
         for session_id in ids:  # whichever worker answers knows every session
             async with http.get(f"{server.base_url}/api/v1/sessions/{session_id}", headers=A) as r:
                 assert r.status == 200
-    workers = {line.split("[", 2)[2].split("]")[0] for line in server.output
-               if "Booting worker with pid" in line}
-    # Each forked worker runs jemalloc's background thread again (ALLOCATOR=auto).
-    threads = [{(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
-               for pid in workers]
+    # Each forked worker runs jemalloc's background thread again (ALLOCATOR=auto): wait
+    # (bounded) for both to have said they booted and for each to show the thread.
+    async with asyncio.timeout(10):
+        while len(workers := booted(server.output)) < 2 or not all(
+            "jemalloc_bg_thd" in thread_names(pid) for pid in workers
+        ):
+            await asyncio.sleep(0.05)
     took = await server.stop(signal.SIGTERM)
     assert took < 10
     assert any("2 workers" in line and "jemalloc" in line for line in server.output)
-    assert len(workers) == 2
-    assert all("jemalloc_bg_thd" in names for names in threads)
+    assert len(booted(server.output)) == 2
 
 
 async def test_several_workers_without_redis_stop_with_one_line(tmp_path):
