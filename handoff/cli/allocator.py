@@ -5,8 +5,8 @@ object in it lives. After a wave of 100,000 sessions was forgotten, a few object
 made during the wave (the last request of each keep-alive connection, say) still
 held 20 to 35 of the arenas, so the process stayed 17 to 35 MiB over its start. With
 every allocation on jemalloc (``PYTHONMALLOC=malloc``), whose free pages the store
-purges once a wave is forgotten (:mod:`handoff.heap`), the same wave leaves about
-5 MiB, at no CPU cost per request that an A/B could see (bench/RESULTS.md, issue 14,
+purges once a wave is forgotten (:mod:`handoff.heap`), the same wave leaves 6 to
+8 MiB, at no CPU cost per request that an A/B could see (bench/RESULTS.md, issue 14,
 ninth round).
 
 The allocator is chosen before the interpreter starts, so the server starts itself
