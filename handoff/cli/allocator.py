@@ -57,19 +57,23 @@ def restart_on_jemalloc(choice: Allocator) -> str:
         return "malloc (jemalloc could not be preloaded)"
     if choice == "pymalloc":
         return "pymalloc"
+    if sys.flags.ignore_environment:  # -E or -I: a restart could not set PYTHONMALLOC
+        if choice == "jemalloc":
+            sys.exit("handoff: ALLOCATOR=jemalloc needs PYTHONMALLOC, which -E and -I ignore")
+        return "pymalloc"
     chosen = {name: value for name in ("PYTHONMALLOC", "LD_PRELOAD") if (value := os.environ.get(name))}
     if chosen:
         if on_jemalloc() and chosen.get("PYTHONMALLOC") == "malloc":
             return "jemalloc"
         if choice == "jemalloc":
-            sys.exit(f"handoff: ALLOCATOR=jemalloc, but {' and '.join(chosen)} chose another "
-                     "allocator; unset it, or set ALLOCATOR=auto to keep it")
+            sys.exit(f"handoff: ALLOCATOR=jemalloc, but the environment sets {' and '.join(chosen)} "
+                     "itself; unset it, or set ALLOCATOR=auto to keep what it sets")
         return "as " + ", ".join(f"{name}={value}" for name, value in chosen.items()) + " sets it"
-    if sys.flags.ignore_environment:  # -E or -I: a restart could not set PYTHONMALLOC
+    if sys.platform != "linux":
         if choice == "jemalloc":
-            sys.exit("handoff: ALLOCATOR=jemalloc needs PYTHONMALLOC, which -E and -I ignore")
+            sys.exit("handoff: ALLOCATOR=jemalloc works on Linux only")
         return "pymalloc"
-    library = ctypes.util.find_library("jemalloc") if sys.platform == "linux" else None
+    library = ctypes.util.find_library("jemalloc")
     if library is None:
         if choice == "jemalloc":
             sys.exit("handoff: ALLOCATOR=jemalloc, but jemalloc is not installed "
@@ -88,6 +92,8 @@ def restart_on_jemalloc(choice: Allocator) -> str:
     try:
         os.execve(sys.executable, sys.orig_argv, env)
     except OSError as exc:  # the interpreter cannot be started again: stay as we are
+        if choice == "jemalloc":
+            sys.exit(f"handoff: ALLOCATOR=jemalloc, but the restart on it failed ({exc})")
         print(f"handoff: could not restart on jemalloc ({exc}); using Python's allocator",
               file=sys.stderr, flush=True)
     return "pymalloc"

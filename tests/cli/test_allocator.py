@@ -91,7 +91,7 @@ def test_jemalloc_asked_for_under_another_preload_stops_start_up(
 ) -> None:
     monkeypatch.delenv("PYTHONMALLOC", raising=False)
     monkeypatch.setenv("LD_PRELOAD", "libstdbuf.so")
-    with pytest.raises(SystemExit, match="ALLOCATOR=jemalloc, but LD_PRELOAD chose another"):
+    with pytest.raises(SystemExit, match="ALLOCATOR=jemalloc, but the environment sets LD_PRELOAD itself"):
         restart_on_jemalloc("jemalloc")
     assert restart_on_jemalloc("auto") == "as LD_PRELOAD=libstdbuf.so sets it"
 
