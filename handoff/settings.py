@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
+#: ``ALLOCATOR``'s choices (see :mod:`handoff.cli.allocator`).
+Allocator = Literal["auto", "jemalloc", "pymalloc"]
+
 class Settings(BaseSettings):
     """Every knob of the service; durations are held as seconds."""
 
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
     event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
     #: ``auto``: jemalloc where it is installed (Debian's libjemalloc2), else Python's own
     #: allocator; after a wave of sessions jemalloc gives the memory back (cli/allocator.py).
-    allocator: Literal["auto", "jemalloc", "pymalloc"] = "auto"
+    allocator: Allocator = "auto"
     # None: on in development mode (no API_KEYS), off otherwise.
     demo: bool | None = None
 

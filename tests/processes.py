@@ -15,6 +15,11 @@ from .conftest import KEY_A, KEY_B
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def thread_names(pid: int | str) -> set[str]:
+    """The names of a process's threads (``jemalloc_bg_thd`` is jemalloc's own)."""
+    return {(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
+
+
 def environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
     env["PYTHONPATH"] = str(ROOT)  # this tree's package, whatever else is installed

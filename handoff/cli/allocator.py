@@ -20,11 +20,8 @@ in each worker (``WORKERS`` > 1).
 import ctypes.util
 import os
 import sys
-from typing import Literal
-
 from ..heap import on_jemalloc
-
-Allocator = Literal["auto", "jemalloc", "pymalloc"]
+from ..settings import Allocator
 
 #: jemalloc's settings unless MALLOC_CONF gives others. A thread of its own returns
 #: freed pages after their decay time (10 s, jemalloc's default), rather than only when

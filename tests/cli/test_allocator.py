@@ -14,7 +14,8 @@ from aiohttp.test_utils import unused_port
 
 from handoff.cli.allocator import MALLOC_CONF, MARK, restart_on_jemalloc
 
-from .test_cli import ROOT, environment, line_with, start
+from ..processes import thread_names
+from .test_cli import ROOT, environment, listening
 
 
 @pytest.mark.parametrize(("choice", "on_jemalloc"),
@@ -23,32 +24,19 @@ async def test_the_server_runs_on_the_allocator_allocator_picks(
     tmp_path: Path, choice: str, on_jemalloc: bool
 ) -> None:
     # Debian's libjemalloc2 is installed here (.ci/run installs it), so ``auto`` finds it.
-    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
-                          HOST="127.0.0.1", ALLOCATOR=choice)
-    try:
-        line = await line_with(process, "listening on", [])
+    async with listening(tmp_path, ALLOCATOR=choice) as (process, line):
         assert line.rstrip().endswith(", jemalloc)" if on_jemalloc else ", pymalloc)")
         # The same process (execve keeps the id), now with jemalloc mapped, or not.
         maps = Path(f"/proc/{process.pid}/maps").read_text()
         assert ("libjemalloc" in maps) is on_jemalloc
-        threads = {(task / "comm").read_text().strip()
-                   for task in Path(f"/proc/{process.pid}/task").iterdir()}
-        assert ("jemalloc_bg_thd" in threads) is on_jemalloc  # the server's MALLOC_CONF
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert await process.wait() == 0
+        # The server's MALLOC_CONF asks for jemalloc's background thread.
+        assert ("jemalloc_bg_thd" in thread_names(process.pid)) is on_jemalloc
 
 
 async def test_an_allocator_the_environment_chose_is_left_alone(tmp_path: Path) -> None:
-    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
-                          HOST="127.0.0.1", PYTHONMALLOC="malloc")
-    try:
-        line = await line_with(process, "listening on", [])
+    async with listening(tmp_path, PYTHONMALLOC="malloc") as (process, line):
         assert line.rstrip().endswith(", as PYTHONMALLOC=malloc sets it)")
         assert "libjemalloc" not in Path(f"/proc/{process.pid}/maps").read_text()
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert await process.wait() == 0
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ import os
 import re
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -201,17 +203,24 @@ def test_saving_never_replaces_a_file_or_leaves_the_directory(tmp_path: Path) ->
     assert free_path(tmp_path, "../../etc/passwd") == tmp_path / "passwd"
 
 
+@asynccontextmanager
+async def listening(tmp_path: Path, **env: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """``run.py`` serving on a free port with ``env``: the process and its "listening" line;
+    stopped with SIGINT afterwards, which it must answer by exiting cleanly."""
+    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
+                          HOST="127.0.0.1", **env)
+    try:
+        yield process, await line_with(process, "listening on", [])
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
 @pytest.mark.parametrize(("choice", "runs_on"),
                          [("auto", "uvloop"), ("asyncio", "asyncio"), ("uvloop", "uvloop")])
 async def test_the_server_runs_on_the_loop_event_loop_picks(
     tmp_path: Path, choice: str, runs_on: str
 ) -> None:
     # uvloop is a dependency here (Linux), so ``auto`` finds it.
-    process = await start(str(ROOT / "run.py"), cwd=tmp_path, PORT=str(unused_port()),
-                          HOST="127.0.0.1", EVENT_LOOP=choice)
-    try:
-        line = await line_with(process, "listening on", [])
+    async with listening(tmp_path, EVENT_LOOP=choice) as (_, line):
         assert line.rstrip().endswith(")") and f"({runs_on}, " in line
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), 10) == 0

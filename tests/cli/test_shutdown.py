@@ -2,13 +2,12 @@
 
 import asyncio
 import signal
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from ..conftest import A
-from ..processes import ServerProcess
+from ..processes import ServerProcess, thread_names
 from ..redis_support import RedisServer
 
 
@@ -65,10 +64,6 @@ def booted(output: list[str]) -> set[str]:
     """The pids of the workers gunicorn has said it booted."""
     return {line.split("[", 2)[2].split("]")[0] for line in output
             if "Booting worker with pid" in line}
-
-
-def thread_names(pid: str) -> set[str]:
-    return {(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
 
 
 async def test_several_workers_serve_one_port_and_drain_on_sigterm(
